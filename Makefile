@@ -1,0 +1,58 @@
+# The verbs of the repo. `make demo` and `make test` are all a new machine needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONNECTORS := $(patsubst connectors/%/pyproject.toml,%,$(sort $(wildcard connectors/*/pyproject.toml)))
+SOURCES := $(filter source-%,$(CONNECTORS))
+export AIRBYTE_OFFLINE_MODE := 1
+export DO_NOT_TRACK := 1
+export PYTHONPATH := $(CURDIR)/integration_tests
+
+.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests clean
+
+install: $(STAMP)
+
+# A fresh venv with the exact pins of requirements.lock, then every connector (editable, its deps are in the lock).
+$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e connectors/,$(CONNECTORS))
+	touch $(STAMP)
+
+lock:
+	$(BIN)/uv pip compile -q --python $(BIN)/python requirements.in -o requirements.lock
+
+test: install unit-tests sandbox-tests standard-tests
+
+# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers).
+unit-tests: install
+	@set -e; for c in $(CONNECTORS); do echo "== unit tests: $$c"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider connectors/$$c/unit_tests; done
+
+# End-to-end runs of the installed CLIs against the sandbox.
+sandbox-tests: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests
+
+# Airbyte's standard (acceptance) tests, as `airbyte-cdk connector test` runs them; no Docker here.
+standard-tests: install
+	@set -e; for c in $(CONNECTORS); do echo "== standard tests: $$c"; \
+	  $(BIN)/airbyte-cdk connector test connectors/$$c --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
+
+# The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
+demo: install
+	$(BIN)/python integration_tests/demo.py
+
+# All emulators on their fixed loopback ports until Ctrl-C (SIZE=small|medium|large or a number).
+sandbox: install
+	$(BIN)/python -m sandbox --size $(or $(SIZE),small)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+builder-manifests: install
+	$(BIN)/python integration_tests/tools/build_builder_manifest.py
+
+clean:
+	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache

@@ -1,0 +1,54 @@
+"""Fixtures shared by every sandbox test: start an emulator on a free loopback port for one test module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # make `sandbox` importable without installing it
+
+from sandbox import emulator_class  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def cli(name: str) -> str:
+    """Path of an installed connector console script in the venv running the tests."""
+    path = BIN / name
+    if not path.exists():
+        found = shutil.which(name)
+        assert found, f"{name} is not installed: run `make install`"
+        return found
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def start_emulator() -> Iterator[Callable[..., object]]:
+    """Factory: `start_emulator("pluggy", size="small", seed=42)` returns a started emulator, stopped after the module."""
+    started = []
+
+    def start(name: str, **kwargs: object) -> object:
+        emulator = emulator_class(name)(**kwargs).start()
+        started.append(emulator)
+        return emulator
+
+    yield start
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
+os.environ.setdefault("DO_NOT_TRACK", "1")

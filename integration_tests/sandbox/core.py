@@ -1,0 +1,319 @@
+"""The shared machinery of every vendor emulator: an HTTP server on loopback, routing, a call log,
+fault injection and an admin API.
+
+An emulator subclasses `Emulator`, registers its routes with `@route(METHOD, r"regex")` and keeps its own
+seeded data. Tests drive it in-process (the object itself: `emulator.faults`, `emulator.calls(...)`, data
+mutation methods); `make sandbox` users drive it over HTTP under `/__sandbox/` (see `_admin`).
+
+Faults are one-shot counters or switches, scoped to a path prefix, so a test can say "the next two calls
+to /accounts get 503" without touching the others:
+
+    emulator.faults.add(status=429, count=1, headers={"Retry-After": "1"}, path_prefix="/accounts")
+    emulator.faults.add(status=503, count=3)
+    emulator.faults.add(malformed=True, count=1)
+    emulator.faults.delay_seconds = 0.5
+    emulator.expire_tokens()
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
+
+JsonBody = Any
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+    match: re.Match | None = None
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def json(self) -> JsonBody:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body.decode("utf-8"), keep_blank_values=True).items()}
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: JsonBody = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is instead of JSON-encoding `body`
+
+    def encode(self) -> bytes:
+        if self.raw is not None:
+            return self.raw
+        if self.body is None:
+            return b""
+        return json.dumps(self.body, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    status: int
+    at: float
+
+
+@dataclass
+class Fault:
+    count: int  # how many more matching requests it hits
+    path_prefix: str = ""
+    method: str | None = None
+    status: int | None = None
+    body: JsonBody = None
+    headers: dict[str, str] = field(default_factory=dict)
+    malformed: bool = False  # 200 with a body that is not JSON
+    drop: bool = False  # close the connection without an answer
+
+
+class Faults:
+    """One-shot faults and the global delay. Thread-safe: the server answers on many threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[Fault] = []
+        self.delay_seconds = 0.0
+
+    def add(self, count: int = 1, **kwargs: Any) -> None:
+        with self._lock:
+            self._pending.append(Fault(count=count, **kwargs))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pending.clear()
+            self.delay_seconds = 0.0
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._pending:
+                if path.startswith(fault.path_prefix) and fault.method in (None, method):
+                    fault.count -= 1
+                    if fault.count <= 0:
+                        self._pending.remove(fault)
+                    return fault
+        return None
+
+
+class SlidingWindowLimit:
+    """A published rate limit, counted per key over a sliding window (per minute, per hour...)."""
+
+    def __init__(self, limit: int, window_seconds: float) -> None:
+        self.limit = limit
+        self.window_seconds = window_seconds
+        self._hits: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Count one request; return None when allowed, else the seconds until a slot frees up."""
+        now = time.monotonic()
+        with self._lock:
+            hits = [t for t in self._hits.get(key, []) if now - t < self.window_seconds]
+            if len(hits) >= self.limit:
+                self._hits[key] = hits
+                return max(0.0, self.window_seconds - (now - hits[0]))
+            hits.append(now)
+            self._hits[key] = hits
+            return None
+
+    def reset(self) -> None:
+        with self._lock:
+            self._hits.clear()
+
+
+Handler = Callable[["Emulator", Request], Response]
+
+
+def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
+    """Register an emulator method for METHOD and a full-match path regex."""
+
+    def decorate(func: Handler) -> Handler:
+        func.__dict__.setdefault("_routes", []).append((method.upper(), re.compile(pattern)))
+        return func
+
+    return decorate
+
+
+class Emulator:
+    """Base of one vendor emulator. Subclasses define routes, data and `authenticate`."""
+
+    name = "vendor"
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.call_log: list[Call] = []
+        self._log_lock = threading.Lock()
+        self._routes: list[tuple[str, re.Pattern, Handler]] = []
+        for klass in reversed(type(self).__mro__):
+            for attr in vars(klass).values():
+                for method, pattern in getattr(attr, "_routes", []):
+                    self._routes.append((method, pattern, attr))
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- lifecycle -------------------------------------------------------------------------------------
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> "Emulator":
+        emulator = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                return
+
+            def _serve(self) -> None:
+                emulator._dispatch(self)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    @property
+    def port(self) -> int:
+        assert self._server, "emulator not started"
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # ---- call log --------------------------------------------------------------------------------------
+    def calls(self, path_prefix: str = "", method: str | None = None, path_regex: str | None = None) -> list[Call]:
+        with self._log_lock:
+            return [
+                c
+                for c in self.call_log
+                if c.path.startswith(path_prefix)
+                and (method is None or c.method == method)
+                and (path_regex is None or re.fullmatch(path_regex, c.path))
+            ]
+
+    def reset_calls(self) -> None:
+        with self._log_lock:
+            self.call_log.clear()
+
+    # ---- hooks for subclasses --------------------------------------------------------------------------
+    def before_route(self, request: Request) -> Response | None:
+        """Auth and rate limits: return a Response to answer instead of the route."""
+        return None
+
+    def not_found(self, request: Request) -> Response:
+        return Response(404, {"message": f"no route for {request.method} {request.path}"})
+
+    def expire_tokens(self) -> None:
+        """Invalidate every issued credential (fault: token expiry)."""
+
+    def reset(self) -> None:
+        """Back to the seeded data, no faults, empty call log."""
+        self.faults.clear()
+        self.reset_calls()
+
+    def admin(self, action: str, payload: JsonBody) -> JsonBody:
+        """Emulator-specific admin actions over HTTP; subclasses extend."""
+        raise KeyError(action)
+
+    # ---- dispatch --------------------------------------------------------------------------------------
+    def _dispatch(self, handler: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(handler.path)
+        length = int(handler.headers.get("Content-Length") or 0)
+        request = Request(
+            method=handler.command,
+            path=parts.path,
+            query=parse_qs(parts.query, keep_blank_values=True),
+            headers={k.lower(): v for k, v in handler.headers.items()},
+            body=handler.rfile.read(length) if length else b"",
+        )
+        if request.path.startswith("/__sandbox/"):
+            self._write(handler, self._admin(request))
+            return
+        response = self._answer(request)
+        if response is None:  # dropped connection
+            handler.close_connection = True
+            return
+        with self._log_lock:
+            self.call_log.append(Call(request.method, request.path, request.query, response.status, time.time()))
+        self._write(handler, response)
+
+    def _answer(self, request: Request) -> Response | None:
+        if self.faults.delay_seconds:
+            time.sleep(self.faults.delay_seconds)
+        fault = self.faults.take(request.method, request.path)
+        if fault is not None:
+            if fault.drop:
+                return None
+            if fault.malformed:
+                return Response(200, raw=b'{"results": [ this is not json', headers={"Content-Type": "application/json"})
+            return Response(fault.status or 500, fault.body if fault.body is not None else {"message": "injected fault"},
+                            dict(fault.headers))
+        early = self.before_route(request)
+        if early is not None:
+            return early
+        for method, pattern, func in self._routes:
+            if method == request.method:
+                match = pattern.fullmatch(request.path)
+                if match:
+                    request.match = match
+                    return func(self, request)
+        return self.not_found(request)
+
+    def _admin(self, request: Request) -> Response:
+        action = request.path[len("/__sandbox/"):].strip("/")
+        payload = request.json() if request.body else {}
+        if action == "calls":
+            return Response(200, [c.__dict__ for c in self.calls(request.arg("path_prefix", "") or "")])
+        if action == "faults":
+            payload = dict(payload)
+            self.faults.delay_seconds = float(payload.pop("delay_seconds", self.faults.delay_seconds))
+            if payload:
+                self.faults.add(**payload)
+            return Response(200, {"ok": True})
+        if action == "expire-tokens":
+            self.expire_tokens()
+            return Response(200, {"ok": True})
+        if action == "reset":
+            self.reset()
+            return Response(200, {"ok": True})
+        try:
+            return Response(200, self.admin(action, payload))
+        except KeyError:
+            return Response(404, {"message": f"unknown sandbox action {action!r}"})
+
+    @staticmethod
+    def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
+        payload = response.encode()
+        handler.send_response(response.status)
+        headers = {"Content-Type": "application/json"} if payload else {}
+        headers.update(response.headers)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
