@@ -44,7 +44,7 @@ ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$"
 )
 MEMBER_KEYS = ("member_api_provider", "member_api_id", "member_name")
-RESERVED = {"data_source", "external_id", "member", "date", "team", *MEMBER_KEYS}
+RESERVED = {"id", "data_source", "external_id", "member", "date", "team", *MEMBER_KEYS}  # not custom fields
 
 
 def _hex_uuid(r: Any) -> str:
@@ -275,6 +275,7 @@ class PlectoEmulator(Emulator):
     def _present(self, reg: dict[str, Any]) -> dict[str, Any]:
         member = self.members[reg["member"]]
         return {
+            **reg["fields"],
             "id": reg["id"],
             "data_source": reg["data_source"],
             "external_id": reg["external_id"],
@@ -283,7 +284,6 @@ class PlectoEmulator(Emulator):
             "date": reg["date"],
             "created": reg["created"],
             "modified": reg["modified"],
-            **reg["fields"],
         }
 
     @route("GET", rf"{API}/registrations/?")

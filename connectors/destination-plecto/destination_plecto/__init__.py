@@ -1,0 +1,3 @@
+from destination_plecto.destination import DestinationPlecto
+
+__all__ = ["DestinationPlecto"]

@@ -1,0 +1,69 @@
+"""DestinationPlecto: `spec` (spec.json), `check` and `write` wiring config, client and writer."""
+
+from __future__ import annotations
+
+import io
+import logging
+from typing import Any, Iterable, List, Mapping
+
+import requests
+from airbyte_cdk.destinations import Destination
+from airbyte_cdk.exception_handler import init_uncaught_exception_handler
+from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, Status
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from destination_plecto.client import PlectoClient, PlectoError
+from destination_plecto.config import PlectoConfig, resolve_streams
+from destination_plecto.protocol import dump, parse_lines
+from destination_plecto.writer import PlectoWriter
+
+logger = logging.getLogger("airbyte")
+
+
+class DestinationPlecto(Destination):
+    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
+        """Authenticate (Basic auth) and confirm that every mapped data source exists for this employee."""
+        try:
+            parsed = PlectoConfig.parse(config)
+            client = PlectoClient(parsed, logger, timeout=(10.0, 30.0))
+            try:
+                listed = {str(ds.get("uuid") or ds.get("id") or "").replace("-", "").lower()
+                          for ds in client.list_data_sources()}
+            except requests.RequestException as error:  # not retried into a PlectoError: a transport failure
+                raise PlectoError(f"Cannot reach Plecto at config field 'base_url' ({parsed.base_url}): "
+                                  f"{type(error).__name__}. Check the URL and the network.") from error
+            missing = []
+            for index, mapping in enumerate(parsed.streams):
+                if mapping.data_source in listed or client.get_data_source(mapping.data_source) is not None:
+                    continue
+                missing.append(f"'streams[{index}].data_source' {mapping.data_source} (stream '{mapping.stream}')")
+            if missing:
+                return AirbyteConnectionStatus(
+                    status=Status.FAILED,
+                    message=f"Data source(s) not found: {', '.join(missing)}. Copy the UUID from the data source's URL "
+                            "in Plecto (Data management > Data sources) and make sure this employee can access it.")
+        except AirbyteTracedException as error:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def write(
+        self,
+        config: Mapping[str, Any],
+        configured_catalog: ConfiguredAirbyteCatalog,
+        input_messages: Iterable[AirbyteMessage],
+    ) -> Iterable[AirbyteMessage]:
+        """Upsert every record as a registration; yield each STATE only once every record before it is stored
+        in Plecto (or deleted, or skipped under `on_invalid_record: skip`). See writer.PlectoWriter."""
+        parsed = PlectoConfig.parse(config)
+        streams = resolve_streams(parsed, configured_catalog)  # unmapped streams fail here, before any write
+        client = PlectoClient(parsed, logger)
+        yield from PlectoWriter(parsed, streams, client, logger).write(input_messages)
+
+    # Keep the platform's state `id` on the way in and out (protocol.py explains why).
+    def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
+        return parse_lines(input_stream, logger)
+
+    def run(self, args: List[str]) -> None:
+        init_uncaught_exception_handler(logger)
+        for message in self.run_cmd(self.parse_args(args)):
+            print(dump(message), flush=True)
