@@ -1,0 +1,3 @@
+from source_plutio.source import SourcePlutio
+
+__all__ = ["SourcePlutio"]
