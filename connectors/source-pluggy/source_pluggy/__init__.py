@@ -1,0 +1,3 @@
+from source_pluggy.source import SourcePluggy
+
+__all__ = ["SourcePluggy"]
