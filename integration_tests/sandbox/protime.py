@@ -287,9 +287,9 @@ class ProtimeEmulator(Emulator):
                     "durationInMinutes": 450 + r.randint(0, 60),
                     "shiftDefinition": {"id": shift},
                 })
-        # absences: a couple per person, one of them a year earlier (a second window)
+        # absences: two per person, in December and January (two yearly windows from a 2025-01-01 start)
         for n, pid in enumerate(people):
-            for day in (seed.ORIGIN.date() - timedelta(days=20 + n), seed.ORIGIN.date() - timedelta(days=400 + n)):
+            for day in (seed.ORIGIN.date() - timedelta(days=20 + n), seed.ORIGIN.date() + timedelta(days=10 + n)):
                 definition = 10 + r.randrange(6)
                 self._store("absences", {
                     "id": 800_000 + len(self.data["absences"]),

@@ -1,0 +1,3 @@
+from source_protime.source import SourceProtime
+
+__all__ = ["SourceProtime"]
