@@ -20,6 +20,14 @@ class SourcePlutio(YamlDeclarativeSource):
     ) -> None:
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state)
 
+    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
+        # Built without a config (the standard tests call SourcePlutio() and pass --config to each command):
+        # CDK 7 interpolates every component from the constructor's config, so adopt the command's one.
+        if not self._config and config:
+            self._config = dict(config)
+            self._config_for_validation = self._config
+        return super().configure(config, temp_dir)
+
     def _prepare_for_stream_build(self) -> None:
         # The manifest's `api_budget` can only be the stock HTTPAPIBudget, which logs its waits at DEBUG.
         # Swap in the subclass that says at INFO how long a paced call waits (same policies, same state).
