@@ -60,9 +60,10 @@ class PlectoClient:
         rate_window: timedelta = timedelta(hours=1),
         timeout: tuple[float, float] = (10.0, 120.0),
         backoff_factor: float = 1.0,
+        max_retries: int | None = None,
     ) -> None:
         self.base_url = config.base_url.rstrip("/")
-        self.max_retries = config.max_retries
+        self.max_retries = config.max_retries if max_retries is None else max_retries
         self.timeout = timeout
         self.backoff_factor = backoff_factor
         self.logger = logger or logging.getLogger("airbyte")
@@ -156,8 +157,8 @@ class PlectoClient:
                     wait = _retry_after(response.headers.get("Retry-After"))
             if attempt >= self.max_retries:
                 raise PlectoError(
-                    f"Plecto did not accept {method} {path} after {attempt + 1} attempt(s) (last: {reason}); "
-                    "the sync stopped, every state already emitted is stored.", FailureType.transient_error)
+                    f"Plecto did not accept {method} {path} after {attempt + 1} attempt(s) (last: {reason}).",
+                    FailureType.transient_error)
             attempt += 1
             if wait is None:
                 wait = min(MAX_BACKOFF_SECONDS, self.backoff_factor * 2 ** (attempt - 1))

@@ -6,7 +6,6 @@ import io
 import logging
 from typing import Any, Iterable, List, Mapping
 
-import requests
 from airbyte_cdk.destinations import Destination
 from airbyte_cdk.exception_handler import init_uncaught_exception_handler
 from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, Status
@@ -25,13 +24,16 @@ class DestinationPlecto(Destination):
         """Authenticate (Basic auth) and confirm that every mapped data source exists for this employee."""
         try:
             parsed = PlectoConfig.parse(config)
-            client = PlectoClient(parsed, logger, timeout=(10.0, 30.0))
+            # check answers quickly: at most one retry
+            client = PlectoClient(parsed, logger, timeout=(10.0, 30.0), max_retries=min(parsed.max_retries, 1))
             try:
                 listed = {str(ds.get("uuid") or ds.get("id") or "").replace("-", "").lower()
                           for ds in client.list_data_sources()}
-            except requests.RequestException as error:  # not retried into a PlectoError: a transport failure
+            except PlectoError as error:
+                if error.status is not None:
+                    raise
                 raise PlectoError(f"Cannot reach Plecto at config field 'base_url' ({parsed.base_url}): "
-                                  f"{type(error).__name__}. Check the URL and the network.") from error
+                                  f"{error.message} Check the URL and the network.") from error
             missing = []
             for index, mapping in enumerate(parsed.streams):
                 if mapping.data_source in listed or client.get_data_source(mapping.data_source) is not None:

@@ -44,6 +44,10 @@ from destination_plecto.mapping import InvalidRecord, RegistrationMapper
 MAX_NAMED_FAILURES = 10
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 @dataclass
 class _Entry:
     registration: dict[str, Any]
@@ -109,7 +113,7 @@ class PlectoWriter:
                     break
             elif message.type == Type.STATE and message.state is not None:
                 self._queue_state(message)
-            if self.queued and time.monotonic() - self.queued[0].queued_at >= self.max_state_delay:
+            if self.queued and _now() - self.queued[0].queued_at >= self.max_state_delay:
                 self.logger.info("A state has waited for its records for too long: flushing every buffer.")
                 self._flush_all()
             yield from self._emittable_states()
@@ -242,7 +246,7 @@ class PlectoWriter:
             self.since_global_state = 0
             self.since_state.clear()
         state.destinationStats = AirbyteStateStats(recordCount=float(count))
-        self.queued.append(_QueuedState(message, self.seq, time.monotonic()))
+        self.queued.append(_QueuedState(message, self.seq, _now()))
 
     def _low_water(self) -> float:
         """Lowest record number not yet resolved: a state is emitted once every record before it is resolved."""

@@ -1,0 +1,100 @@
+"""Builders for the Plecto API calls the destination makes, and the configs and messages of the tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStream,
+    AirbyteStreamState,
+    ConfiguredAirbyteCatalog,
+    ConfiguredAirbyteStream,
+    DestinationSyncMode,
+    StreamDescriptor,
+    SyncMode,
+    Type,
+)
+from airbyte_cdk.models.airbyte_protocol import AirbyteStateBlob
+
+BASE_URL = "https://app.plecto.com/api/v2"
+DATA_SOURCE = "115d308590b84eac9325cee21a1f90b7"
+OTHER_DATA_SOURCE = "10fe50d9ba574332ad4c5d0958493631"
+RESPONSES = Path(__file__).parent / "resource" / "http" / "response"
+
+
+def response(name: str) -> Any:
+    return json.loads((RESPONSES / f"{name}.json").read_text())
+
+
+class PlectoRequests:
+    """URLs of the endpoints, one method each."""
+
+    @staticmethod
+    def registrations() -> str:
+        return f"{BASE_URL}/registrations/"
+
+    @staticmethod
+    def registration(data_source: str, registration_id: str) -> str:
+        return f"{BASE_URL}/registrations/{data_source}/{registration_id}/"
+
+    @staticmethod
+    def data_sources() -> str:
+        return f"{BASE_URL}/datasources/"
+
+    @staticmethod
+    def data_source(uuid: str) -> str:
+        return f"{BASE_URL}/datasources/{uuid}/"
+
+
+class ConfigBuilder:
+    def __init__(self) -> None:
+        self._config: dict[str, Any] = {
+            "username": "integration@example.com",
+            "password": "unit-test-password",
+            "base_url": BASE_URL,
+            "streams": [{"stream": "transactions", "data_source": DATA_SOURCE}],
+        }
+
+    def with_stream(self, **mapping: Any) -> "ConfigBuilder":
+        self._config["streams"] = [{"stream": "transactions", "data_source": DATA_SOURCE, **mapping}]
+        return self
+
+    def with_streams(self, *mappings: dict[str, Any]) -> "ConfigBuilder":
+        self._config["streams"] = list(mappings)
+        return self
+
+    def with_(self, **values: Any) -> "ConfigBuilder":
+        self._config.update(values)
+        return self
+
+    def build(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self._config))
+
+
+def catalog(*streams: tuple[str, DestinationSyncMode] | str, primary_key: list[list[str]] | None = None) -> ConfiguredAirbyteCatalog:
+    configured = []
+    for item in streams or ("transactions",):
+        name, mode = (item, DestinationSyncMode.append) if isinstance(item, str) else item
+        configured.append(ConfiguredAirbyteStream(
+            stream=AirbyteStream(name=name, json_schema={}, supported_sync_modes=[SyncMode.full_refresh, SyncMode.incremental],
+                                 source_defined_primary_key=[["id"]] if primary_key is None else primary_key),
+            sync_mode=SyncMode.incremental, destination_sync_mode=mode,
+        ))
+    return ConfiguredAirbyteCatalog(streams=configured)
+
+
+def record(data: dict[str, Any], stream: str = "transactions") -> AirbyteMessage:
+    return AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data=data, emitted_at=0))
+
+
+def state(value: Any, stream: str = "transactions") -> AirbyteMessage:
+    return AirbyteMessage(type=Type.STATE, state=AirbyteStateMessage(
+        type=AirbyteStateType.STREAM,
+        stream=AirbyteStreamState(stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(cursor=value)),
+    ))

@@ -1,0 +1,59 @@
+"""The HTTP client: paging shapes, Retry-After forms, pacing to requests_per_hour."""
+
+import time
+from datetime import timedelta
+
+from destination_plecto.client import PlectoClient, _retry_after
+from destination_plecto.config import PlectoConfig
+from request_builder import DATA_SOURCE, ConfigBuilder, PlectoRequests
+
+REAL_SLEEP = time.sleep
+
+
+def client(**config) -> PlectoClient:
+    return PlectoClient(PlectoConfig.parse(ConfigBuilder().with_(**config).build()))
+
+
+def test_given_drf_envelope_with_next_when_listing_then_every_page_read(requests_mock):
+    url = PlectoRequests.registrations()
+    requests_mock.get(url, [
+        {"json": {"count": 3, "next": f"{url}?page=2", "results": [{"id": "a", "external_id": "1"}, {"id": "b", "external_id": "2"}]}},
+        {"json": {"count": 3, "next": None, "results": [{"id": "c", "external_id": "3"}]}},
+    ])
+    assert [r["id"] for r in client().iter_registrations(DATA_SOURCE)] == ["a", "b", "c"]
+    assert [r.qs.get("page") for r in requests_mock.request_history] == [None, ["2"]]
+
+
+def test_given_bare_list_pages_when_listing_then_read_until_empty_page(requests_mock):
+    requests_mock.get(PlectoRequests.registrations(), [{"json": [{"id": "a"}]}, {"json": [{"id": "b"}]}, {"json": []}])
+    assert [r["id"] for r in client().iter_registrations(DATA_SOURCE)] == ["a", "b"]
+
+
+def test_given_server_ignoring_page_when_listing_bare_list_then_stops_at_repeated_page(requests_mock):
+    requests_mock.get(PlectoRequests.registrations(), json=[{"id": "a"}, {"id": "b"}])
+    assert [r["id"] for r in client().iter_registrations(DATA_SOURCE)] == ["a", "b"]
+    assert requests_mock.call_count == 2
+
+
+def test_given_404_past_last_page_when_listing_then_end(requests_mock):
+    requests_mock.get(PlectoRequests.registrations(), [{"json": [{"id": "a"}]}, {"status_code": 404, "json": {"detail": "Invalid page."}}])
+    assert [r["id"] for r in client().iter_registrations(DATA_SOURCE)] == ["a"]
+
+
+def test_given_retry_after_forms_when_parsed_then_seconds():
+    assert _retry_after("12") == 12.0
+    assert _retry_after(None) is None and _retry_after("soon") is None
+    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
+    assert _retry_after("999999") == 3600.0  # capped
+
+
+def test_given_requests_per_window_exhausted_when_calling_then_waits_before_sending(requests_mock, no_sleep):
+    no_sleep.side_effect = REAL_SLEEP  # this test measures the real wait
+    requests_mock.get(PlectoRequests.data_sources(), json=[])
+    paced = PlectoClient(PlectoConfig.parse(ConfigBuilder().with_(requests_per_hour=2).build()),
+                         rate_window=timedelta(seconds=0.5))
+    started = time.monotonic()
+    for _ in range(3):
+        paced.list_data_sources()
+    assert time.monotonic() - started >= 0.4  # the third call waited for the window to free a slot
+    assert requests_mock.call_count == 3

@@ -1,0 +1,36 @@
+"""The spec: secrets marked, base_url HTTPS unless loopback, sample configs valid."""
+
+import logging
+
+import jsonschema
+import pytest
+
+from destination_plecto import DestinationPlecto
+from request_builder import ConfigBuilder
+
+SPEC = DestinationPlecto().spec(logging.getLogger("test"))
+SCHEMA = SPEC.connectionSpecification
+
+
+def test_given_spec_then_password_is_secret_and_modes_declared():
+    assert SCHEMA["properties"]["password"]["airbyte_secret"] is True
+    assert {m.value for m in SPEC.supported_destination_sync_modes} == {"overwrite", "append", "append_dedup"}
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://app.plecto.com/api/v2", True), ("http://127.0.0.1:18704/api/v2", True), ("http://localhost/api", True),
+    ("http://app.plecto.com/api/v2", False), ("ftp://x", False),
+])
+def test_given_base_url_when_validated_then_https_or_loopback_only(url, ok):
+    config = ConfigBuilder().with_(base_url=url).build()
+    if ok:
+        jsonschema.validate(config, SCHEMA)
+    else:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(config, SCHEMA)
+
+
+def test_given_full_mapping_when_validated_then_accepted():
+    jsonschema.validate(ConfigBuilder().with_stream(
+        external_id=["id"], member_api_id_field="owner", member_name_field="owner_name", date_field="date",
+        fields=[{"plecto_field": "Value", "record_field": "amount"}]).with_(batch_size=50, on_invalid_record="skip").build(), SCHEMA)
