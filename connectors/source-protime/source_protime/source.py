@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import re
 from copy import deepcopy
-from typing import Any, List, Mapping, Optional
+from typing import Any, Iterator, List, Mapping, Optional
 
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
+    AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
     FailureType,
@@ -65,10 +66,27 @@ class SourceProtime(YamlDeclarativeSource):
         **kwargs: Any,
     ) -> None:
         self._catalog = catalog
+        self._built_with_config = bool(config)
         super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
         scopes = self.required_scopes()
         if scopes:
             _set_scope(self._source_config, " ".join(scopes))
+
+    # ---- late configuration ------------------------------------------------------------------------------
+    # The declarative engine reads config, catalog and state from the constructor only. run.py passes them
+    # there; callers that build `SourceProtime()` bare and hand them to the protocol methods afterwards (the
+    # standard tests, PyAirbyte's in-process runners) get the source rebuilt with them before anything runs.
+    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
+        config = super().configure(config, temp_dir)
+        if not self._built_with_config and config:
+            SourceProtime.__init__(self, catalog=self._catalog, config=config)
+        return config
+
+    def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
+             state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
+        if self._catalog is None and catalog is not None:
+            SourceProtime.__init__(self, catalog=catalog, config=config or self._config, state=state)
+        yield from super().read(logger, config, catalog, state)
 
     # ---- catalog-dependent pieces ------------------------------------------------------------------------
     def _stream_parameters(self) -> dict[str, Mapping[str, Any]]:
