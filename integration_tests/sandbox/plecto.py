@@ -47,6 +47,18 @@ MEMBER_KEYS = ("member_api_provider", "member_api_id", "member_name")
 RESERVED = {"id", "data_source", "external_id", "member", "date", "team", *MEMBER_KEYS}  # not custom fields
 
 
+def _is_decimal(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def _hex_uuid(r: Any) -> str:
     return uuid.UUID(seed.det_uuid(r)).hex  # Plecto shows UUIDs as 32 hex digits without dashes
 
@@ -78,8 +90,10 @@ class PlectoEmulator(Emulator):
     def _seed_data(self) -> None:
         r = seed.rng(self.seed, "plecto")
         self.data_sources: dict[str, dict[str, Any]] = {}
+        # Typed fields as data sources define them in the UI: a decimal field refuses text that is not a number.
+        typed = {"Transactions": {"amount": "DecimalInput"}, "Sales": {"Value": "DecimalInput"}}
         for title in ("Transactions", "Accounts", "Items", "Sales"):
-            self.add_data_source(title, uuid_=_hex_uuid(r))
+            self.add_data_source(title, uuid_=_hex_uuid(r), fields=typed.get(title))
         self.members: dict[str, dict[str, Any]] = {}  # uuid -> member
         for i in range(3 * self.scale):
             member_uuid = _hex_uuid(r)
@@ -102,13 +116,14 @@ class PlectoEmulator(Emulator):
     def data_source_uuid(self, title: str) -> str:
         return next(u for u, ds in self.data_sources.items() if ds["title"] == title)
 
-    def add_data_source(self, title: str, uuid_: str | None = None, fields: list[str] | None = None) -> str:
+    def add_data_source(self, title: str, uuid_: str | None = None, fields: dict[str, str] | None = None) -> str:
+        """`fields`: name -> input type (TextInput, DecimalInput)."""
         uuid_ = uuid_ or uuid.uuid4().hex
         with self._lock:
             self.data_sources[uuid_] = {
                 "uuid": uuid_,
                 "title": title,
-                "fields": [{"name": f, "input": "TextInput", "default_value": ""} for f in (fields or [])],
+                "fields": [{"name": n, "input": t, "default_value": ""} for n, t in (fields or {}).items()],
             }
         return uuid_
 
@@ -237,6 +252,10 @@ class PlectoEmulator(Emulator):
                 return f"Member {item['member']} does not exist."
         elif any(item.get(k) in (None, "") for k in MEMBER_KEYS):
             return "Either member or member_api_provider, member_api_id and member_name are required."
+        for spec in self.data_sources[item["data_source"]]["fields"]:
+            value = item.get(spec["name"])
+            if spec["input"] == "DecimalInput" and value not in (None, "") and not _is_decimal(value):
+                return f"Field {spec['name']!r} expects a decimal number, got {value!r}."
         date = item.get("date")
         if date is not None and (not isinstance(date, str) or not ISO_DATETIME.match(date)):
             return f"Invalid date {date!r}: use ISO 8601 with date and time, e.g. 2018-12-31T22:33:44+00:00."
