@@ -101,7 +101,10 @@ class PlectoWriter:
         self.failures: list[_Failure] = []  # rejected under `fail`: no state past the first one is emitted
         self.since_state: Counter[str] = Counter()  # records per stream since that stream's last STATE
         self.since_global_state = 0
-        # external_ids written (or kept on purpose) per data source: what overwrite cleanup must not delete
+        # external_ids written (or kept on purpose) per overwrite data source: what its cleanup must not delete.
+        # Only overwrite data sources are tracked, so append syncs hold no per-record memory.
+        self.overwrite_sources = {s.mapping.data_source for s in streams.values()
+                                  if s.sync_mode == DestinationSyncMode.overwrite}
         self.keep: dict[str, set[str]] = defaultdict(set)
 
     # ---- main loop ----------------------------------------------------------------------------------
@@ -163,7 +166,7 @@ class PlectoWriter:
 
     def _invalid(self, stream: str, external_id: str | None, reason: str, seq: int) -> None:
         data_source = self.streams[stream].mapping.data_source
-        if external_id is not None:
+        if external_id is not None and data_source in self.overwrite_sources:
             self.keep[data_source].add(external_id)  # overwrite must not delete a registration for a bad record
         who = f"external_id {external_id!r}" if external_id is not None else f"record #{seq}"
         if self.config.on_invalid_record == "skip":
@@ -206,7 +209,9 @@ class PlectoWriter:
             return
         self.stats[stream]["posts"] += 1
         self.stats[stream]["stored"] += len(entries)
-        self.keep[self.streams[stream].mapping.data_source].update(external_id for external_id, _ in entries)
+        data_source = self.streams[stream].mapping.data_source
+        if data_source in self.overwrite_sources:
+            self.keep[data_source].update(external_id for external_id, _ in entries)
 
     def _delete(self, stream: str, external_id: str) -> None:
         data_source = self.streams[stream].mapping.data_source

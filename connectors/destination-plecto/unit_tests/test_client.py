@@ -3,9 +3,11 @@
 import time
 from datetime import timedelta
 
-from destination_plecto.client import PlectoClient, _retry_after
+import pytest
+
+from destination_plecto.client import PlectoBadRequest, PlectoClient, _retry_after
 from destination_plecto.config import PlectoConfig
-from request_builder import DATA_SOURCE, ConfigBuilder, PlectoRequests
+from request_builder import DATA_SOURCE, ConfigBuilder, PlectoRequests, response
 
 REAL_SLEEP = time.sleep
 
@@ -57,3 +59,11 @@ def test_given_requests_per_window_exhausted_when_calling_then_waits_before_send
         paced.list_data_sources()
     assert time.monotonic() - started >= 0.4  # the third call waited for the window to free a slot
     assert requests_mock.call_count == 3
+
+
+def test_given_duplicated_registrations_400_when_posting_then_bad_request_names_the_id_and_is_not_retried(requests_mock):
+    requests_mock.post(PlectoRequests.registrations(), status_code=400, json=response("400_duplicated"))
+    with pytest.raises(PlectoBadRequest) as error:
+        client().post_registrations([{"external_id": "1"}, {"external_id": "1"}])
+    assert "Duplicated registrations found (id 1)" in error.value.message
+    assert requests_mock.call_count == 1

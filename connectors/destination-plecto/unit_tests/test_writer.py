@@ -100,7 +100,7 @@ def reject_external_ids(*bad: str):
         for item in body:
             if item["external_id"] in bad:
                 context.status_code = 400
-                return {"message": "Invalid date 'yesterday': use ISO 8601 with date and time.", "external_id": item["external_id"]}
+                return dict(response("400_invalid_date"), external_id=item["external_id"])
         request._answered_ok = True
         return accept_all(request, context)
     return answer
