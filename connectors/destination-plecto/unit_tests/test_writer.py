@@ -244,3 +244,14 @@ def test_given_state_waiting_longer_than_max_delay_when_next_message_arrives_the
         out.append((message.state.stream.stream_state.cursor, len(posted(requests_mock))))
     assert out == [("s1", 1)]
     assert [[r["external_id"] for r in b] for b in posted(requests_mock)] == [["1", "2"], ["3"]]
+
+
+def test_given_overwrite_and_skipped_invalid_record_when_cleanup_then_its_registration_is_kept(requests_mock):
+    requests_mock.post(POSTS, json=accept_all)
+    requests_mock.get(POSTS, json=response("registrations_page"))  # external ids 1, 2, stale
+    kept = requests_mock.delete(PlectoRequests.registration(DATA_SOURCE, "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"), status_code=204)
+    stale = requests_mock.delete(PlectoRequests.registration(DATA_SOURCE, "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"), status_code=204)
+    config = ConfigBuilder().with_stream(date_field="when").with_(on_invalid_record="skip").build()
+    write(config, [record({"id": 1, "when": "2024-01-01"}), record({"id": 2, "when": "not a date"})],
+          catalog(("transactions", DestinationSyncMode.overwrite)))
+    assert stale.call_count == 1 and kept.call_count == 0
