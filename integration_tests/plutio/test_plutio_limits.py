@@ -1,0 +1,77 @@
+"""Sandbox behaviour at the edges: 429 handling, the hourly limit, a page size above the server's cap, and
+`check` messages that name the field to fix."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from plutio_helpers import catalog, run_cli
+
+
+@pytest.fixture(scope="module")
+def emulator(start_emulator):
+    return start_emulator("plutio", size="small", seed=7)
+
+
+def test_given_429_with_retry_after_when_read_then_waits_and_completes(emulator, tmp_path, no_proxy) -> None:
+    emulator.reset()
+    emulator.faults.add(status=429, count=1, headers={"Retry-After": "1"}, path_prefix="/v1.8/people",
+                        body={"status": 429, "message": "Too Many Requests. Your API limits have been reached."})
+    started = time.monotonic()
+    run = run_cli(tmp_path, "read", emulator.connector_config(), catalog(["people"]))
+    assert run.returncode == 0, run.logs("ERROR")
+    assert len(run.records("people")) == len(emulator.records("people"))
+    assert time.monotonic() - started >= 1.0
+    assert [c.status for c in emulator.calls("/v1.8/people")] == [429, 200]
+
+
+def test_given_hourly_limit_when_a_sync_fits_then_no_call_is_refused(start_emulator, tmp_path, no_proxy) -> None:
+    tight = start_emulator("plutio", size="small", seed=7, requests_per_hour=10)
+    config = {**tight.connector_config(), "requests_per_hour": 10, "page_size": 10}
+    run = run_cli(tmp_path, "read", config, catalog(["people", "companies", "statuses"]))
+    assert run.returncode == 0, run.logs("ERROR")
+    statuses = [c.status for c in tight.calls()]
+    assert 429 not in statuses and len(statuses) <= 10
+
+
+def test_given_limit_exhausted_by_another_client_when_read_then_429_is_waited_out(start_emulator, tmp_path, no_proxy) -> None:
+    # Another tool used the same API client: the sandbox answers 429 (with Retry-After 1 s) for a moment.
+    busy = start_emulator("plutio", size="small", seed=7, requests_per_hour=3, window_seconds=6, retry_after_seconds=1)
+    config = {**busy.connector_config(), "page_size": 100}
+    for _ in range(3):
+        busy.rate_limit.hit(f"client:{busy.client_id}")
+    run = run_cli(tmp_path, "read", config, catalog(["people"]))
+    assert run.returncode == 0, run.logs("ERROR")
+    assert len(run.records("people")) == len(busy.records("people"))
+    assert 429 in [c.status for c in busy.calls()]
+
+
+def test_given_page_size_above_server_cap_when_read_then_only_first_page_is_read(start_emulator, tmp_path, no_proxy) -> None:
+    # The documented risk: Plutio's maximum `limit` is unknown; a capped page looks like the last page.
+    capped = start_emulator("plutio", size="small", seed=7, max_limit=5)
+    too_big = run_cli(tmp_path, "read", {**capped.connector_config(), "page_size": 10}, catalog(["people"]))
+    assert len(too_big.records("people")) == 5 < len(capped.records("people"))
+    within = run_cli(tmp_path, "read", {**capped.connector_config(), "page_size": 5}, catalog(["people"]))
+    assert len(within.records("people")) == len(capped.records("people"))
+
+
+def test_given_wrong_secret_when_check_then_message_names_client_credentials(emulator, tmp_path, no_proxy) -> None:
+    run = run_cli(tmp_path, "check", {**emulator.connector_config(), "client_secret": "not-the-secret"})
+    status = run.connection_status()
+    assert status["status"] == "FAILED"
+    assert "`client_id`" in status["message"] and "`client_secret`" in status["message"]
+    assert all("not-the-secret" not in str(m) for m in run.messages)
+
+
+def test_given_wrong_business_when_check_then_message_names_business(emulator, tmp_path, no_proxy) -> None:
+    run = run_cli(tmp_path, "check", {**emulator.connector_config(), "business": "someone-else"})
+    status = run.connection_status()
+    assert status["status"] == "FAILED" and "`business`" in status["message"]
+
+
+def test_given_plain_http_to_a_remote_host_when_check_then_config_is_rejected(emulator, tmp_path, no_proxy) -> None:
+    run = run_cli(tmp_path, "check", {**emulator.connector_config(), "base_url": "http://api.plutio.com/v1.8"})
+    status = run.connection_status()
+    assert status["status"] == "FAILED" and "`base_url`" in status["message"]
