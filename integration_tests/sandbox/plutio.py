@@ -11,7 +11,7 @@ What it reproduces, unpleasant parts included:
 - Filters: key=value pairs (dotted paths, array membership) and `q`, a URL-encoded MongoDB query of which
   the subset `$gte $lte $gt $lt $in $ne $eq $or $and` is understood (anything else: 400).
 - 1000 calls per hour per client (token calls included), a sliding window; past it 429 with a JSON body and,
-  like the vendor, no Retry-After unless `retry_after_seconds` is given.
+  like the vendor, no Retry-After unless `retry_after_seconds` (fixed) or `retry_after_from_window` is given.
 - `comments` can only be listed with `entityType` + `entityId` (or `_id`).
 - Records are schemaless documents with `_id` (Meteor-style), `createdAt`, and `updatedAt` on the main
   entities; the settings-like resources (`statuses`, `categories`, `custom-fields`) carry no `updatedAt`.
@@ -21,6 +21,7 @@ Records are served in insertion order (updates do not move them), as a Mongo nat
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import threading
 from datetime import datetime, timedelta, timezone
@@ -185,6 +186,7 @@ class PlutioEmulator(Emulator):
         max_limit: int = 100,
         default_limit: int = 100,
         retry_after_seconds: int | None = None,
+        retry_after_from_window: bool = False,
     ) -> None:
         super().__init__()
         self.size = size
@@ -199,6 +201,7 @@ class PlutioEmulator(Emulator):
         self.max_limit = max_limit
         self.default_limit = default_limit
         self.retry_after_seconds = retry_after_seconds
+        self.retry_after_from_window = retry_after_from_window  # Retry-After = seconds until a slot frees
         self._lock = threading.Lock()
         self._tokens: dict[str, tuple[str, datetime]] = {}  # token -> (client_id, expires at)
         self.tokens_issued = 0
@@ -373,6 +376,8 @@ class PlutioEmulator(Emulator):
         if wait is None:
             return None
         headers = {"Retry-After": str(self.retry_after_seconds)} if self.retry_after_seconds is not None else {}
+        if self.retry_after_from_window:
+            headers = {"Retry-After": str(max(1, math.ceil(wait)))}
         return Response(429, {"status": 429, "message": "Too Many Requests. Your API limits have been reached."}, headers)
 
     def before_route(self, request: Request) -> Response | None:
