@@ -58,6 +58,14 @@ def test_given_page_size_above_server_cap_when_read_then_only_first_page_is_read
     assert len(within.records("people")) == len(capped.records("people"))
 
 
+def test_given_page_size_above_server_cap_when_check_then_failed_naming_page_size(start_emulator, tmp_path, no_proxy) -> None:
+    capped = start_emulator("plutio", size="small", seed=7, max_limit=5)
+    too_big = run_cli(tmp_path, "check", {**capped.connector_config(), "page_size": 10}).connection_status()
+    assert too_big["status"] == "FAILED" and "`page_size` to 5 or less" in too_big["message"]
+    within = run_cli(tmp_path, "check", {**capped.connector_config(), "page_size": 5}).connection_status()
+    assert within["status"] == "SUCCEEDED"
+
+
 def test_given_wrong_secret_when_check_then_message_names_client_credentials(emulator, tmp_path, no_proxy) -> None:
     run = run_cli(tmp_path, "check", {**emulator.connector_config(), "client_secret": "not-the-secret"})
     status = run.connection_status()

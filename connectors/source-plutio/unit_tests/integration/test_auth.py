@@ -157,3 +157,42 @@ def test_given_forbidden_resource_when_read_then_config_error_says_to_grant_acce
     errors = [e.trace.error for e in output.errors]
     assert errors and errors[0].failure_type.value == "config_error"
     assert "API manager" in errors[0].message
+
+
+@HttpMocker()
+def test_given_server_caps_pages_below_page_size_when_check_then_failed_naming_page_size(http_mocker: HttpMocker) -> None:
+    config = ConfigBuilder().with_page_size(4).build()
+    http_mocker.post(PlutioRequestBuilder.token(), token())
+    capped_page = page([record("people", f"p{i}", "2024-02-01T00:00:00.000Z") for i in range(2)])
+    http_mocker.get(
+        PlutioRequestBuilder.resource("people").with_limit(4).with_updated_since("2024-01-01T00:00:00.000Z").build(),
+        capped_page,
+    )
+    http_mocker.get(PlutioRequestBuilder.resource("people").with_limit(4).build(), capped_page)
+    http_mocker.get(
+        PlutioRequestBuilder.resource("people").with_skip(2).with_limit(1).build(),
+        page([record("people", "p2", "2024-02-01T00:00:00.000Z")]),
+    )
+
+    output = check(SourcePlutio(config=config), config)
+
+    status = output.connection_status_messages[-1].connectionStatus
+    assert status.status == Status.FAILED
+    assert "`page_size` to 2 or less" in status.message
+
+
+@HttpMocker()
+def test_given_short_first_page_that_is_the_end_when_check_then_succeeded(http_mocker: HttpMocker) -> None:
+    config = ConfigBuilder().with_page_size(4).build()
+    http_mocker.post(PlutioRequestBuilder.token(), token())
+    short_page = page([record("people", "p1", "2024-02-01T00:00:00.000Z")])
+    http_mocker.get(
+        PlutioRequestBuilder.resource("people").with_limit(4).with_updated_since("2024-01-01T00:00:00.000Z").build(),
+        short_page,
+    )
+    http_mocker.get(PlutioRequestBuilder.resource("people").with_limit(4).build(), short_page)
+    http_mocker.get(PlutioRequestBuilder.resource("people").with_skip(1).with_limit(1).build(), page([]))
+
+    output = check(SourcePlutio(config=config), config)
+
+    assert output.connection_status_messages[-1].connectionStatus.status == Status.SUCCEEDED
