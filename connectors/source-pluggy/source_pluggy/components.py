@@ -18,8 +18,8 @@ from airbyte_cdk.sources.types import Config, Record
 _RENEWAL_GRACE_SECONDS = 5.0
 
 # The manifest builds one authenticator per stream and per parent stream; they all share the first one's key
-# holder for the same API host and client, so a sync logs in once, not once per stream.
-_SHARED_SESSIONS: dict[tuple[str, str], DeclarativeAuthenticator] = {}
+# holder for the same API host and credentials, so a sync logs in once, not once per stream.
+_SHARED_SESSIONS: dict[tuple[str, ...], DeclarativeAuthenticator] = {}
 _SHARED_LOCK = threading.Lock()
 
 
@@ -38,7 +38,7 @@ class RenewingApiKeyAuthenticator(DeclarativeAuthenticator):
     parameters: InitVar[Mapping[str, Any]]
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
-        key = (str(self.config.get("base_url") or ""), str(self.config.get("client_id") or ""))
+        key = tuple(str(self.config.get(name) or "") for name in ("base_url", "client_id", "client_secret"))
         with _SHARED_LOCK:
             self.session = _SHARED_SESSIONS.setdefault(key, self.session)
 
@@ -60,7 +60,10 @@ class RenewingApiKeyAuthenticator(DeclarativeAuthenticator):
         return self.session.get_request_body_json()
 
     def refresh_and_set_access_token(self) -> None:
+        # ApiKey injection wraps the SessionTokenProvider (which holds the key and its expiry) in an
+        # InterpolatedSessionTokenProvider; renew the inner one.
         provider = self.session.token_provider  # type: ignore[attr-defined]
+        provider = getattr(provider, "session_token_provider", provider)
         with _SHARED_LOCK:
             renewed_at = getattr(provider, "_renewed_at", 0.0)
             if time.monotonic() - renewed_at < _RENEWAL_GRACE_SECONDS:
