@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-from conftest import REPO, cli
+from connector_cli import Run, run_connector
+from conftest import REPO
 
 SCHEMAS = REPO / "schemas" / "plutio"
 
@@ -38,57 +37,15 @@ def catalog(streams: list[str] = ALL_STREAMS) -> dict:
     return {"streams": entries}
 
 
-class Run:
-    def __init__(self, stdout: str, returncode: int) -> None:
-        self.returncode = returncode
-        self.messages = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
-
-    def records(self, stream: Optional[str] = None) -> list[dict]:
-        return [m["record"]["data"] for m in self.messages
-                if m["type"] == "RECORD" and (stream is None or m["record"]["stream"] == stream)]
-
-    def records_by_stream(self) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = {}
-        for m in self.messages:
-            if m["type"] == "RECORD":
-                out.setdefault(m["record"]["stream"], []).append(m["record"]["data"])
-        return out
-
-    def final_states(self) -> list[dict]:
-        latest: dict[str, dict] = {}
-        for m in self.messages:
-            if m["type"] == "STATE":
-                latest[m["state"]["stream"]["stream_descriptor"]["name"]] = m["state"]
-        return list(latest.values())
-
+class PlutioRun(Run):
     def cursor(self, stream: str) -> Optional[str]:
-        for state in self.final_states():
-            if state["stream"]["stream_descriptor"]["name"] == stream:
-                return state["stream"]["stream_state"].get("updatedAt")
-        return None
-
-    def logs(self, level: Optional[str] = None) -> list[str]:
-        return [m["log"]["message"] for m in self.messages
-                if m["type"] == "LOG" and (level is None or m["log"]["level"] == level)]
-
-    def connection_status(self) -> dict:
-        return [m["connectionStatus"] for m in self.messages if m["type"] == "CONNECTION_STATUS"][-1]
+        return (self.stream_state(stream) or {}).get("updatedAt")
 
 
 def run_cli(tmp: Path, verb: str, config: dict, catalog_doc: Optional[dict] = None,
-            state: Optional[list] = None, timeout: float = 120) -> Run:
-    args = [cli("source-plutio"), verb, "--config", _write(tmp / "config.json", config)]
-    if catalog_doc is not None:
-        args += ["--catalog", _write(tmp / "catalog.json", catalog_doc)]
-    if state is not None:
-        args += ["--state", _write(tmp / "state.json", state)]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    return Run(done.stdout, done.returncode)
-
-
-def _write(path: Path, doc: Any) -> str:
-    path.write_text(json.dumps(doc))
-    return str(path)
+            state: Optional[list] = None, timeout: float = 120) -> PlutioRun:
+    run = run_connector(tmp, "source-plutio", verb, config, catalog_doc, state, timeout=timeout)
+    return PlutioRun(run.stdout, run.returncode, run.stderr)
 
 
 def parse(moment: str) -> datetime:

@@ -6,13 +6,11 @@ changes; plus delta expiry, external references, scopes, tokens and the User-Age
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import cli
+from connector_cli import run_connector
 
 from sandbox.protime import scope_of
 
@@ -36,29 +34,11 @@ def _catalog(streams: dict[str, str]) -> dict[str, Any]:
 
 
 def run(tmp_path: Path, verb: str, config: dict, catalog: dict | None = None, state: list | None = None) -> dict[str, Any]:
-    args = [cli("source-protime"), verb, "--config", str(_write(tmp_path / "config.json", config))]
-    if catalog is not None:
-        args += ["--catalog", str(_write(tmp_path / "catalog.json", catalog))]
-    if state is not None:
-        args += ["--state", str(_write(tmp_path / "state.json", state))]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120)
-    messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    out: dict[str, Any] = {"records": [], "states": {}, "errors": [], "status": None, "stdout": done.stdout}
-    for m in messages:
-        if m["type"] == "RECORD":
-            out["records"].append(m["record"])
-        elif m["type"] == "STATE":
-            out["states"][m["state"]["stream"]["stream_descriptor"]["name"]] = m["state"]
-        elif m["type"] == "TRACE" and m["trace"]["type"] == "ERROR":
-            out["errors"].append(m["trace"]["error"])
-        elif m["type"] == "CONNECTION_STATUS":
-            out["status"] = m["connectionStatus"]
-    return out
-
-
-def _write(path: Path, payload: Any) -> Path:
-    path.write_text(json.dumps(payload))
-    return path
+    done = run_connector(tmp_path, "source-protime", verb, config, catalog, state, timeout=120)
+    statuses = [m["connectionStatus"] for m in done.messages if m["type"] == "CONNECTION_STATUS"]
+    return {"records": [m["record"] for m in done.messages if m["type"] == "RECORD"],
+            "states": {s["stream"]["stream_descriptor"]["name"]: s for s in done.final_states()},
+            "errors": done.errors(), "status": statuses[-1] if statuses else None, "stdout": done.stdout}
 
 
 def _data(out: dict, stream: str) -> list[dict]:
