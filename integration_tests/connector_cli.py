@@ -71,6 +71,7 @@ def run_connector(tmp: Path, connector: str, verb: str, config: dict, catalog: O
         args += ["--catalog", write_json(tmp / f"{connector}-catalog.json", catalog)]
     if state is not None:
         args += ["--state", write_json(tmp / f"{connector}-state.json", state)]
-    stdin = "".join(line if line.endswith("\n") else line + "\n" for line in stdin_lines) if stdin_lines else None
+    # Never inherit the test runner's stdin (CI has none): a connector reading it would block.
+    stdin = "".join(line if line.endswith("\n") else line + "\n" for line in stdin_lines) if stdin_lines else ""
     done = subprocess.run(args, input=stdin, capture_output=True, text=True, timeout=timeout)
     return Run(done.stdout, done.returncode, done.stderr)

@@ -7,32 +7,41 @@ Usable from other test modules too (e.g. an end-to-end source -> destination tes
 from __future__ import annotations
 
 import json
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from conftest import cli
+import pytest
+from connector_cli import Run, run_connector
+
+REGS = "/api/v2/registrations"
+
+# Fixtures shared by the plecto test modules (a module imports them by name).
+
+@pytest.fixture(scope="module")
+def emulator(start_emulator):
+    return start_emulator("plecto")
 
 
-@dataclass
-class WriteResult:
-    returncode: int
-    messages: list[dict[str, Any]]
-    stderr: str
+@pytest.fixture(autouse=True)
+def fresh(emulator, no_proxy):
+    emulator.reset()
+    yield
+
+
+class WriteResult(Run):
+    """A `destination-plecto write` run, read the way these tests assert on it."""
 
     @property
     def states(self) -> list[dict[str, Any]]:
         return [m["state"] for m in self.messages if m.get("type") == "STATE"]
 
     @property
-    def errors(self) -> list[str]:
-        return [m["trace"]["error"]["message"] for m in self.messages
-                if m.get("type") == "TRACE" and m["trace"].get("type") == "ERROR"]
+    def errors(self) -> list[str]:  # type: ignore[override]  # messages only: what the tests match on
+        return [error["message"] for error in Run.errors(self)]
 
     @property
-    def logs(self) -> str:
-        return "\n".join(m["log"]["message"] for m in self.messages if m.get("type") == "LOG")
+    def logs(self) -> str:  # type: ignore[override]
+        return "\n".join(Run.logs(self))
 
 
 def registrations_by_external_id(emulator: Any, data_source: str) -> dict[str, dict[str, Any]]:
@@ -65,21 +74,13 @@ def state(cursor: Any, stream: str = "transactions", state_id: int | None = None
 
 def run_write(tmp_path: Path, config: dict[str, Any], catalog_json: dict[str, Any], lines: Iterable[str],
               timeout: float = 120) -> WriteResult:
-    config_path, catalog_path = tmp_path / "config.json", tmp_path / "catalog.json"
-    config_path.write_text(json.dumps(config))
-    catalog_path.write_text(json.dumps(catalog_json))
-    done = subprocess.run([cli("destination-plecto"), "write", "--config", str(config_path), "--catalog", str(catalog_path)],
-                          input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=timeout)
-    messages = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    return WriteResult(done.returncode, messages, done.stderr)
+    done = run_connector(tmp_path, "destination-plecto", "write", config, catalog_json, stdin_lines=lines,
+                         timeout=timeout)
+    return WriteResult(done.stdout, done.returncode, done.stderr)
 
 
 def run_check(tmp_path: Path, config: dict[str, Any]) -> dict[str, Any]:
-    config_path = tmp_path / "check_config.json"
-    config_path.write_text(json.dumps(config))
-    done = subprocess.run([cli("destination-plecto"), "check", "--config", str(config_path)],
-                          capture_output=True, text=True, timeout=60)
-    statuses = [json.loads(l)["connectionStatus"] for l in done.stdout.splitlines()
-                if l.startswith("{") and json.loads(l).get("type") == "CONNECTION_STATUS"]
+    done = run_connector(tmp_path, "destination-plecto", "check", config, timeout=60)
+    statuses = [m["connectionStatus"] for m in done.messages if m["type"] == "CONNECTION_STATUS"]
     assert len(statuses) == 1, done.stdout + done.stderr
     return statuses[0]

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from plecto_sandbox_helpers import catalog, record, registrations_by_external_id, run_check, run_write, state
+from plecto_sandbox_helpers import (REGS, catalog, emulator, fresh, record, registrations_by_external_id,  # noqa: F401
+                                    run_check, run_write, state)
 
-REGS = "/api/v2/registrations"
-
-
-@pytest.fixture(scope="module")
-def emulator(start_emulator):
-    return start_emulator("plecto")
-
-
-@pytest.fixture(autouse=True)
-def fresh(emulator, no_proxy):
-    emulator.reset()
-    yield
 
 
 @pytest.fixture
