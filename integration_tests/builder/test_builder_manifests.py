@@ -1,0 +1,278 @@
+"""The Connector Builder manifests that integration_tests/tools/build_builder_manifest.py generates.
+
+The tool runs once into a temporary directory. For each declarative source the generated manifest must be
+self-contained (no file schema loader, no `$ref` outside the manifest, custom classes in module `components`),
+carry for every stream, parent streams included, an inline schema equal to the repo's schema file as the CDK
+loads it (shared `$ref`s inlined), and work as the Builder runs it: the CDK's ConcurrentDeclarativeSource with
+components.py injected through the config (`__injected_components_py`, checksum, AIRBYTE_ENABLE_UNSAFE_CODE),
+passing `check` and listing every stream in `discover` against the vendor's sandbox emulator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import yaml
+from airbyte_cdk.models import Status
+from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
+    COMPONENTS_MODULE_NAME,
+    INJECTED_COMPONENTS_PY,
+    INJECTED_COMPONENTS_PY_CHECKSUMS,
+    SDM_COMPONENTS_MODULE_NAME,
+)
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
+from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
+from conftest import REPO
+
+TOOL = REPO / "integration_tests" / "tools" / "build_builder_manifest.py"
+# connector -> (package, emulator): every declarative source of the repo.
+SOURCES = {
+    manifest.parent.parent.name: (manifest.parent.name, manifest.parent.parent.name.removeprefix("source-"))
+    for manifest in sorted(REPO.glob("connectors/source-*/source_*/manifest.yaml"))
+}
+LOGGER = logging.getLogger("airbyte.builder-test")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("builder")
+    run = subprocess.run([sys.executable, str(TOOL), "--output-dir", str(out)], capture_output=True, text=True,
+                         timeout=120, cwd=REPO)
+    assert run.returncode == 0, run.stderr
+    return out, run.stdout
+
+
+def generated(built: tuple[Path, str], connector: str) -> dict[str, Any]:
+    return yaml.safe_load((built[0] / connector / "manifest.yaml").read_text())
+
+
+def original(connector: str) -> dict[str, Any]:
+    package = SOURCES[connector][0]
+    return yaml.safe_load((REPO / "connectors" / connector / package / "manifest.yaml").read_text())
+
+
+def as_the_cdk_sees_it(manifest: dict[str, Any]) -> dict[str, Any]:
+    resolved = ManifestReferenceResolver().preprocess_manifest(json.loads(json.dumps(manifest)))
+    return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
+
+
+def items(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str, Any]]:
+    """(path, key, value) of every mapping entry, however deep."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from items(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from items(value, path + (index,))
+
+
+def named_streams(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict[str, Any]]]:
+    """Every DeclarativeStream of the resolved manifest with a name: streams, parent streams, definitions."""
+    if isinstance(node, dict):
+        if node.get("type") == "DeclarativeStream" and node.get("name"):
+            yield path, node
+        for key, value in node.items():
+            if path or key not in ("spec", "schemas"):
+                yield from named_streams(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from named_streams(value, path + (index,))
+
+
+def test_given_repo_when_tool_runs_then_one_manifest_and_components_per_connector_with_notes(built):
+    out, stdout = built
+    assert set(SOURCES) >= {"source-pluggy", "source-plutio", "source-protime"}
+    for connector in SOURCES:
+        manifest = generated(built, connector)
+        line = f"{connector}: {out / connector / 'manifest.yaml'} ({len(manifest['streams'])} streams)"
+        assert line in stdout.splitlines(), stdout
+        assert (out / connector / "components.py").is_file()
+        assert [s["name"] for s in manifest["streams"]] == [s["name"] for s in as_the_cdk_sees_it(original(connector))["streams"]]
+    notes = [line for line in stdout.splitlines() if "Python-only features" in line]
+    assert len(notes) == len(SOURCES) and not any("NOT REVIEWED" in line for line in notes), stdout
+    assert "delta streams" in stdout and "page-size probe" in stdout
+
+
+@pytest.mark.parametrize("connector", sorted(SOURCES))
+def test_given_builder_manifest_then_it_loads_no_file(built, connector):
+    package = SOURCES[connector][0]
+    manifest = generated(built, connector)
+
+    for path, key, value in items(manifest):
+        where = "/".join(map(str, path + (key,)))
+        assert not (key == "type" and value == "JsonFileSchemaLoader"), where
+        assert key != "file_path", where
+        if key == "$ref":
+            assert isinstance(value, str) and value.startswith("#/"), f"{where}: {value!r}"
+        if key == "class_name":
+            assert value.startswith("components."), f"{where}: {value}"
+    assert package not in json.dumps({k: v for k, v in manifest.items() if k != "spec"})
+
+    resolved = as_the_cdk_sees_it(manifest)
+    streams = list(named_streams(resolved))
+    assert {path[:1] for path, _ in streams} >= {("streams",)}
+    for path, stream in streams:
+        loader = stream.get("schema_loader")
+        assert isinstance(loader, dict) and loader["type"] == "InlineSchemaLoader", path
+        assert isinstance(loader["schema"], dict) and loader["schema"].get("properties"), path
+        assert "$ref" not in json.dumps(loader["schema"]), path
+
+    components = (built[0] / connector / "components.py").read_text()
+    assert f"import {package}" not in components and f"from {package}" not in components
+    # The Builder exec()s the text before registering module `components`: @dataclass needs real annotations.
+    assert not re.search(r"^from __future__ import annotations", components, re.MULTILINE)
+
+
+@pytest.mark.parametrize("connector", sorted(SOURCES))
+def test_given_builder_manifest_then_each_inline_schema_equals_the_repo_schema_file(built, connector):
+    package, vendor = SOURCES[connector]
+    manifest = generated(built, connector)
+    resolved = as_the_cdk_sees_it(manifest)
+    # The CDK's own JsonFileSchemaLoader path: schemas/<vendor>/ through the package symlink, shared $refs resolved.
+    repo_schemas = ResourceSchemaLoader(package)
+    checked = set()
+    for path, stream in named_streams(resolved):
+        name = stream["$parameters"]["name"]
+        assert (REPO / "schemas" / vendor / f"{name}.json").is_file(), name
+        expected = repo_schemas.get_schema(name)
+        assert "$ref" not in json.dumps(expected)
+        assert stream["schema_loader"]["schema"] == expected, f"{'/'.join(map(str, path))} ({name})"
+        checked.add(name)
+    assert checked >= {s["name"] for s in resolved["streams"]}
+    # A schema without $ref is the file itself, byte for byte once parsed.
+    for name in checked:
+        raw = json.loads((REPO / "schemas" / vendor / f"{name}.json").read_text())
+        if "$ref" not in json.dumps(raw):
+            assert manifest["schemas"][name] == raw, name
+
+
+@pytest.fixture
+def isolated_components_module() -> Iterator[None]:
+    """The injected code registers itself as `components`: leave sys.modules as the test found it."""
+    saved = {name: sys.modules.pop(name, None) for name in (COMPONENTS_MODULE_NAME, SDM_COMPONENTS_MODULE_NAME)}
+    yield
+    for name, module in saved.items():
+        sys.modules.pop(name, None)
+        if module is not None:
+            sys.modules[name] = module
+
+
+@pytest.mark.parametrize("connector", sorted(SOURCES))
+def test_given_builder_manifest_and_injected_components_when_run_in_cdk_then_check_passes_and_discover_lists_all(
+        built, connector, start_emulator, no_proxy, isolated_components_module, monkeypatch):
+    monkeypatch.setenv("AIRBYTE_ENABLE_UNSAFE_CODE", "true")
+    emulator = start_emulator(SOURCES[connector][1])
+    manifest = generated(built, connector)
+    components = (built[0] / connector / "components.py").read_text()
+    config = {
+        **emulator.connector_config(),
+        INJECTED_COMPONENTS_PY: components,
+        INJECTED_COMPONENTS_PY_CHECKSUMS: {"md5": hashlib.md5(components.encode()).hexdigest()},
+    }
+
+    source = ConcurrentDeclarativeSource(catalog=None, config=config, state=None, source_config=manifest)
+
+    module = source.components_module
+    assert module is not None and module.__name__ == "components" and not hasattr(module, "__file__")
+    assert sys.modules["components"] is module  # what `components.X` class names import
+    status = source.check(LOGGER, config)
+    assert status.status == Status.SUCCEEDED, status.message
+    catalog = source.discover(LOGGER, config)
+    resolved = as_the_cdk_sees_it(manifest)
+    assert [s.name for s in catalog.streams] == [s["name"] for s in resolved["streams"]]
+    for stream, declared in zip(catalog.streams, resolved["streams"]):
+        assert stream.json_schema == declared["schema_loader"]["schema"], stream.name
+
+
+# ---- the tool on a small made-up repo: default file loader, shared fragment, missing files -----------------------
+FAKE_MANIFEST = """
+version: 7.39.1
+type: DeclarativeSource
+check: {type: CheckStream, stream_names: [a]}
+definitions:
+  loader: {type: JsonFileSchemaLoader, file_path: "./source_fake/schemas/{{ parameters.name }}.json"}
+  base:
+    type: DeclarativeStream
+    primary_key: [id]
+    schema_loader: {$ref: "#/definitions/loader"}
+    retriever:
+      type: SimpleRetriever
+      requester: {type: HttpRequester, url: "http://127.0.0.1:9/{{ parameters.name }}"}
+      record_selector: {type: RecordSelector, extractor: {type: DpathExtractor, field_path: []}}
+streams:
+  - {$ref: "#/definitions/base", name: a, $parameters: {name: a}}
+  - type: DeclarativeStream
+    name: b
+    primary_key: [id]
+    retriever: {$ref: "#/definitions/base/retriever", $parameters: {name: b}}
+spec: {type: Spec, connection_specification: {type: object, properties: {}}}
+"""
+
+
+@pytest.fixture
+def fake_repo(tmp_path: Path) -> Path:
+    """A repo with the tool and one declarative source: `a` on a JsonFileSchemaLoader, `b` on the default loader."""
+    (tmp_path / "integration_tests" / "tools").mkdir(parents=True)
+    shutil.copy(TOOL, tmp_path / "integration_tests" / "tools" / TOOL.name)
+    package = tmp_path / "connectors" / "source-fake" / "source_fake"
+    package.mkdir(parents=True)
+    (package / "manifest.yaml").write_text(FAKE_MANIFEST)
+    schemas = tmp_path / "schemas" / "fake"
+    (schemas / "shared").mkdir(parents=True)
+    (package / "schemas").symlink_to(Path("../../../schemas/fake"))
+    (schemas / "shared" / "money.json").write_text(json.dumps({"type": ["null", "object"], "properties": {
+        "amount": {"type": "number"}}, "definitions": {"unused": {}}}))
+    (schemas / "a.json").write_text(json.dumps({"type": "object", "properties": {
+        "id": {"type": "string"}, "total": {"$ref": "money.json"}}}))
+    (schemas / "b.json").write_text(json.dumps({"type": "object", "properties": {"id": {"type": "integer"}}}))
+    return tmp_path
+
+
+def run_tool(repo: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(repo / "integration_tests" / "tools" / TOOL.name)],
+                          capture_output=True, text=True, timeout=60, cwd=repo)
+
+
+def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline_and_discoverable(fake_repo):
+    run = run_tool(fake_repo)
+
+    assert run.returncode == 0, run.stderr
+    assert "source-fake: build/builder/source-fake/manifest.yaml (2 streams)" in run.stdout
+    assert "NOT REVIEWED" in run.stdout  # a connector missing from PYTHON_ONLY is flagged, not passed silently
+    manifest = yaml.safe_load((fake_repo / "build" / "builder" / "source-fake" / "manifest.yaml").read_text())
+    assert "loader" not in manifest["definitions"]  # the file loader definition is gone, not left unused
+    assert not (fake_repo / "build" / "builder" / "source-fake" / "components.py").exists()
+    assert manifest["schemas"]["a"]["properties"]["total"] == {"type": ["null", "object"],
+                                                               "properties": {"amount": {"type": "number"}}}
+    source = ConcurrentDeclarativeSource(catalog=None, config={}, state=None, source_config=manifest)
+    catalog = source.discover(LOGGER, {})
+    assert {s.name: s.json_schema for s in catalog.streams} == manifest["schemas"]
+
+
+@pytest.mark.parametrize(("missing", "message"), [
+    ("schemas/fake/b.json", "schema file schemas/fake/b.json is missing"),
+    ("schemas/fake/shared/money.json", "$ref 'money.json' names schemas/fake/shared/money.json, which is missing"),
+])
+def test_given_missing_schema_file_when_built_then_exit_1_naming_it_and_no_output(fake_repo, missing, message):
+    stale = fake_repo / "build" / "builder" / "source-fake"
+    stale.mkdir(parents=True)
+    (stale / "manifest.yaml").write_text("stale")
+    (fake_repo / missing).unlink()
+
+    run = run_tool(fake_repo)
+
+    assert run.returncode == 1
+    assert "error: source-fake: " in run.stderr and message in run.stderr, run.stderr
+    assert not stale.exists()
