@@ -7,7 +7,7 @@ from unittest.mock import MagicMock
 
 import pytest
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 from freezegun import freeze_time
 
 from pluggy_api import (auth_request, auth_response, config, error_response, get, json_response, mock_parents,
@@ -81,3 +81,26 @@ def test_given_item_without_identity_when_reading_identity_then_that_item_is_ski
     output = read_streams(["identity"], config())
 
     assert [(r.record.data["id"], r.record.data["itemId"]) for r in output.records] == [(record("identity")["id"], "i-1")]
+
+
+@HttpMocker()
+def test_given_a_body_that_is_not_json_when_reading_then_retried_not_taken_for_an_empty_page(http_mocker, sleeps):
+    http_mocker.post(auth_request(), auth_response())
+    garbled = HttpResponse('{"results": [ this is not json', status_code=200)
+    http_mocker.get(paged("/categories"), [garbled, page_response([record("categories")])])
+
+    output = read_streams(["categories"], config())
+
+    assert len(output.records) == 1
+
+
+@HttpMocker()
+def test_given_bodies_that_stay_malformed_when_retries_run_out_then_sync_fails_naming_the_endpoint(http_mocker, sleeps):
+    http_mocker.post(auth_request(), auth_response())
+    http_mocker.get(paged("/categories"), HttpResponse("<html>maintenance</html>", status_code=200))
+
+    output = read_streams(["categories"], config(), expect_error=True)
+
+    assert output.records == []
+    assert any("/categories" in e.trace.error.message and "not the documented JSON" in e.trace.error.message
+               for e in output.errors)
