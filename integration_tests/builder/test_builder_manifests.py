@@ -11,6 +11,7 @@ passing `check` and listing every stream in `discover` against the vendor's sand
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import logging
 import re
@@ -240,13 +241,21 @@ def fake_repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def run_tool(repo: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(repo / "integration_tests" / "tools" / TOOL.name)],
-                          capture_output=True, text=True, timeout=60, cwd=repo)
+def run_tool(repo: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess:
+    """The tool copied into `repo`, run in-process from there (it takes its repo from its own path)."""
+    spec = importlib.util.spec_from_file_location("fake_repo_builder_tool", repo / "integration_tests" / "tools" / TOOL.name)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.chdir(repo)
+    capsys.readouterr()
+    returncode = tool.main([])
+    out = capsys.readouterr()
+    return subprocess.CompletedProcess(args=[TOOL.name], returncode=returncode, stdout=out.out, stderr=out.err)
 
 
-def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline_and_discoverable(fake_repo):
-    run = run_tool(fake_repo)
+def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline_and_discoverable(
+        fake_repo, capsys, monkeypatch):
+    run = run_tool(fake_repo, capsys, monkeypatch)
 
     assert run.returncode == 0, run.stderr
     assert "source-fake: build/builder/source-fake/manifest.yaml (2 streams)" in run.stdout
@@ -265,13 +274,14 @@ def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline
     ("schemas/fake/b.json", "schema file schemas/fake/b.json is missing"),
     ("schemas/fake/shared/money.json", "$ref 'money.json' names schemas/fake/shared/money.json, which is missing"),
 ])
-def test_given_missing_schema_file_when_built_then_exit_1_naming_it_and_no_output(fake_repo, missing, message):
+def test_given_missing_schema_file_when_built_then_exit_1_naming_it_and_no_output(
+        fake_repo, missing, message, capsys, monkeypatch):
     stale = fake_repo / "build" / "builder" / "source-fake"
     stale.mkdir(parents=True)
     (stale / "manifest.yaml").write_text("stale")
     (fake_repo / missing).unlink()
 
-    run = run_tool(fake_repo)
+    run = run_tool(fake_repo, capsys, monkeypatch)
 
     assert run.returncode == 1
     assert "error: source-fake: " in run.stderr and message in run.stderr, run.stderr
