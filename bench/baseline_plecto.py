@@ -1,0 +1,67 @@
+"""Baseline for the destination-plecto write: a plain `requests` loop POSTing the same registrations in lists of 100.
+
+Reads the same Airbyte messages file the connector gets on stdin, turns each RECORD into the registration the
+connector's mapping produces for the bench's records (external_id = id, member by api id and name, date as given
+(the bench generates it already in Plecto's form), every other field as is), and POSTs lists of 100 to
+/registrations/. STATE messages are ignored; no validation, no retries, no bisection: the floor.
+
+Run by bench/run.py as a child process. The last line on stderr is a JSON summary: {"records": n, "posts": n}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import requests
+
+BULK = 100
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", help="the connector's config.json")
+    parser.add_argument("--input", help="Airbyte messages, one JSON per line (what the connector reads on stdin)")
+    parser.add_argument("--startup-only", action="store_true", help="import and exit (startup cost)")
+    args = parser.parse_args()
+    if args.startup_only:
+        return 0
+    with open(args.config) as f:
+        config = json.load(f)
+    stream = config["streams"][0]
+    url = config["base_url"].rstrip("/") + "/registrations/"
+    provider = config.get("member_api_provider", "Airbyte")
+    session = requests.Session()
+    session.auth = (config["username"], config["password"])
+    batch: list[dict] = []
+    records = posts = 0
+
+    def flush() -> None:
+        nonlocal posts
+        if batch:
+            posts += 1
+            session.post(url, json=batch, timeout=60).raise_for_status()
+            batch.clear()
+
+    with open(args.input) as messages:
+        for line in messages:
+            message = json.loads(line)
+            if message.get("type") != "RECORD":
+                continue
+            data = message["record"]["data"]
+            registration = {"data_source": stream["data_source"], "external_id": str(data["id"]),
+                            "member_api_provider": provider, "member_api_id": str(data[stream["member_api_id_field"]]),
+                            "member_name": str(data[stream["member_name_field"]]), "date": data[stream["date_field"]]}
+            registration.update((k, v) for k, v in data.items() if k != "id")
+            batch.append(registration)
+            records += 1
+            if len(batch) >= BULK:
+                flush()
+    flush()
+    print(json.dumps({"records": records, "posts": posts}), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
