@@ -1,6 +1,6 @@
 """nextLink paging: relative links joined to the host, followed through empty pages until absent."""
 
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from helpers import assert_valid, records, run_read
 from request_builder import catalog, collection, config, error, page, scope, template, token_request, token_response
@@ -43,3 +43,14 @@ def test_given_429_with_retry_after_when_read_then_it_waits_and_retries(http_moc
 
     assert len(records(output)) == 1
     http_mocker.assert_number_of_calls(employers, 2)
+
+
+@HttpMocker()
+def test_given_a_body_that_is_not_json_when_read_then_retried_not_taken_for_an_empty_last_page(http_mocker: HttpMocker) -> None:
+    http_mocker.post(token_request(scope("departments")), token_response())
+    garbled = HttpResponse('{"value": [ this is not json', status_code=200)
+    http_mocker.get(collection("departments").build(), [garbled, page(template("departments")["value"])])
+
+    output = run_read(config(), catalog("departments"))
+
+    assert len(records(output)) == 1

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from airbyte_cdk.models import SyncMode
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
 from .config import ConfigBuilder
 from .request_builder import PlutioRequestBuilder
@@ -75,3 +75,15 @@ def test_given_comments_when_read_then_listed_per_task_with_entity_filter_and_ta
     output = run_read(ConfigBuilder().build(), {"comments": SyncMode.full_refresh})
 
     assert [(r.record.data["_id"], r.record.data["task_id"]) for r in output.records] == [("c1", "t1"), ("c2", "t1")]
+
+
+@HttpMocker()
+def test_given_a_body_that_is_not_json_when_read_then_retried_not_taken_for_the_last_page(http_mocker: HttpMocker) -> None:
+    http_mocker.post(PlutioRequestBuilder.token(), token())
+    garbled = HttpResponse("[{\"_id\": \"s1\", this is not json", status_code=200)
+    http_mocker.get(_statuses(2), [garbled, page([record("statuses", "s1"), record("statuses", "s2")])])
+    http_mocker.get(_statuses(2, 2), page([record("statuses", "s3")]))
+
+    output = run_read(ConfigBuilder().with_page_size(2).build(), {"statuses": SyncMode.full_refresh})
+
+    assert [r.record.data["_id"] for r in output.records] == ["s1", "s2", "s3"]
