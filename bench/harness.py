@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import resource
-import socket
 import statistics
 import subprocess
 import time
@@ -175,24 +174,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "
 
     rule = indent + "-+-".join("-" * w for w in widths)
     return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
-
-
-def set_nodelay(emulator: Any) -> None:
-    """TCP_NODELAY on the emulator's accepted connections (in this process only; sandbox/ is not changed).
-
-    The sandbox server writes a response's headers and its body in two send() calls; with Nagle's algorithm on,
-    the body waits for the client's delayed ACK of the headers, about 40 ms on Linux, on every request. That
-    floor would be the same for the connector and the baseline and would hide the programs' own costs.
-    """
-    server = emulator._server
-    accept = server.get_request
-
-    def get_request() -> Any:
-        sock, address = accept()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return sock, address
-
-    server.get_request = get_request
 
 
 def round_trip_ms(url: str, requests_count: int = 20) -> float:

@@ -34,7 +34,7 @@ VENV_BIN = REPO / ".venv" / "bin"
 sys.path.insert(0, str(REPO / "integration_tests"))
 sys.path.insert(0, str(BENCH))
 
-from harness import (SIDE_HEADERS, ChildRun, Side, fmt_ratio, ratios, round_trip_ms, run_child, set_nodelay,  # noqa: E402
+from harness import (SIDE_HEADERS, ChildRun, Side, fmt_ratio, ratios, round_trip_ms, run_child,  # noqa: E402
                      start_spawner, table)
 
 # Records at --size 1 (the default); --size multiplies them.
@@ -127,13 +127,10 @@ def compare(section: str, repeat: int, tmp: Path, *contenders: Contender) -> Non
 
 
 def launch(emulator: Any, args: argparse.Namespace) -> dict[str, float]:
-    """Start an emulator for the bench: TCP_NODELAY (unless --keep-nagle), optional added latency; its round trip."""
+    """Start an emulator for the bench, with the optional added latency; its measured round trip."""
     emulator.start()
-    raw = round_trip_ms(emulator.url + "/", 5)
-    if not args.keep_nagle:
-        set_nodelay(emulator)
     emulator.faults.delay_seconds = args.latency_ms / 1000
-    return {"as_sandbox_serves_it": raw, "bench": round_trip_ms(emulator.url + "/")}
+    return {"bench": round_trip_ms(emulator.url + "/")}
 
 
 # ---- 1. source-pluggy read ------------------------------------------------------------------------------------
@@ -350,17 +347,14 @@ def report(results: list[dict[str, Any]], info: dict[str, Any], args: argparse.N
            "Plutio 1,000/h,",
            "          and source-plutio's own requests_per_hour budget), so the figures measure speed, not pacing.",
            "network : emulators run in this process on 127.0.0.1 and share the cores with the program measured;",
-           "          " + ("their sockets as the sandbox opens them (--keep-nagle)" if args.keep_nagle else
-                           "TCP_NODELAY set on their sockets, else ~40 ms per request (see README)")
-           + (f"; {args.latency_ms:g} ms added to every answer" if args.latency_ms else ""),
+           "          " + (f"{args.latency_ms:g} ms added to every answer" if args.latency_ms else "no added latency"),
            "times   : wall = spawn to exit; startup = the same program doing no work (connector `spec`, baseline "
            "imports); CPU = user+sys"]
     for result in results:
         connector, baseline = result["connector"], result["baseline"]
         rtt = result["round_trip_ms"]
         out += ["", result["title"], f"  size: {result['size']}",
-                f"  emulator round trip: {rtt['bench']:.1f} ms per request as benched "
-                f"({rtt['as_sandbox_serves_it']:.1f} ms as the sandbox serves it by default)", ""]
+                f"  emulator round trip: {rtt['bench']:.1f} ms per request", ""]
         out.append(table(SIDE_HEADERS, [connector.row(), baseline.row()]))
         r = ratios(connector, baseline)
         out += ["", f"  connector / baseline: wall {fmt_ratio(r['wall'])}, wall after startup {fmt_ratio(r['after_startup'])}, "
@@ -392,9 +386,6 @@ def main() -> int:
                         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
     parser.add_argument("--latency-ms", type=float, default=0.0,
                         help="add this many ms to every emulator answer (a network-like delay; default 0)")
-    parser.add_argument("--keep-nagle", action="store_true",
-                        help="leave the emulators' sockets as the sandbox opens them (about 40 ms per request here: "
-                             "Nagle + delayed ACK), instead of setting TCP_NODELAY")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -421,7 +412,7 @@ def main() -> int:
     print(report(results, info, args, elapsed), flush=True)
     if args.json:
         doc = {"machine": info, "size": args.size, "repeat": args.repeat, "latency_ms": args.latency_ms,
-               "keep_nagle": args.keep_nagle, "elapsed_s": elapsed, "sections": [
+               "elapsed_s": elapsed, "sections": [
             {"title": r["title"], "size": r["size"], "notes": r["notes"], "extra": r.get("extra", {}),
              "round_trip_ms": r["round_trip_ms"],
              "connector": r["connector"].figures(), "baseline": r["baseline"].figures(),

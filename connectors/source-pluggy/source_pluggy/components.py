@@ -1,6 +1,5 @@
 """The two pieces of Pluggy's API that the declarative YAML cannot say by itself."""
 
-from __future__ import annotations
 
 import threading
 import time

@@ -14,7 +14,6 @@
   is used up (the CDK logs it at DEBUG only, so a slow sync would look hung).
 """
 
-from __future__ import annotations
 
 import hashlib
 import logging

@@ -8,7 +8,6 @@ OAuthAuthenticator would mint one token per stream; Protime asks for one token p
 a config error that names the fields to fix.
 """
 
-from __future__ import annotations
 
 import json
 import threading
