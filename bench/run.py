@@ -133,6 +133,31 @@ def launch(emulator: Any, args: argparse.Namespace) -> dict[str, float]:
     return {"bench": round_trip_ms(emulator.url + "/")}
 
 
+def compare_source_read(args: argparse.Namespace, tmp: Path, emulator: Any, connector_name: str, stream: str,
+                        config: Path, catalog: Path, baseline_script: str,
+                        expected: int) -> tuple["Contender", "Contender", list[str]]:
+    """Run `<connector> read` and its baseline script against the same emulator; note any wrong record count."""
+    notes: list[str] = []
+
+    def counted(label: str, got: int, i: int) -> tuple[int, int]:
+        if got != expected:
+            notes.append(f"{label} run {i + 1}: {got:,} records, expected {expected:,}")
+        return got, len(emulator.calls())
+
+    connector = Contender(
+        Side(f"{connector_name} read"),
+        [cli(connector_name), "read", "--config", str(config), "--catalog", str(catalog)],
+        [cli(connector_name), "spec"], before=emulator.reset_calls,
+        after=lambda run, out, i: counted("connector", count_messages(out, stream).get("RECORD", 0), i))
+    baseline = Contender(
+        Side("baseline (requests loop)"),
+        [python(), str(BENCH / baseline_script), "--config", str(config), "--out", os.devnull],
+        [python(), str(BENCH / baseline_script), "--startup-only"], before=emulator.reset_calls,
+        after=lambda run, out, i: counted("baseline", summary_from_stderr(run).get("records", 0), i))
+    compare(connector_name.removeprefix("source-"), args.repeat, tmp, connector, baseline)
+    return connector, baseline, notes
+
+
 # ---- 1. source-pluggy read ------------------------------------------------------------------------------------
 def bench_pluggy(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from sandbox.pluggy import PluggyEmulator
@@ -147,23 +172,8 @@ def bench_pluggy(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         catalog = write_json(tmp / "pluggy-catalog.json", {"streams": [{
             "stream": {"name": "transactions", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
             "sync_mode": "incremental", "destination_sync_mode": "append_dedup"}]})
-        notes: list[str] = []
-
-        def counted(label: str, got: int, i: int) -> tuple[int, int]:
-            if got != expected:
-                notes.append(f"{label} run {i + 1}: {got:,} records, expected {expected:,}")
-            return got, len(emulator.calls())
-
-        connector = Contender(
-            Side("source-pluggy read"), [cli("source-pluggy"), "read", "--config", str(config), "--catalog", str(catalog)],
-            [cli("source-pluggy"), "spec"], before=emulator.reset_calls,
-            after=lambda run, out, i: counted("connector", count_messages(out, "transactions").get("RECORD", 0), i))
-        baseline = Contender(
-            Side("baseline (requests loop)"),
-            [python(), str(BENCH / "baseline_pluggy.py"), "--config", str(config), "--out", os.devnull],
-            [python(), str(BENCH / "baseline_pluggy.py"), "--startup-only"], before=emulator.reset_calls,
-            after=lambda run, out, i: counted("baseline", summary_from_stderr(run).get("records", 0), i))
-        compare("pluggy", args.repeat, tmp, connector, baseline)
+        connector, baseline, notes = compare_source_read(args, tmp, emulator, "source-pluggy", "transactions",
+                                                         config, catalog, "baseline_pluggy.py", expected)
         return {"title": "1. source-pluggy read, stream `transactions` (incremental, first sync)",
                 "size": f"2 items x 3 accounts x {per_account:,} transactions = {expected:,} records; "
                         f"/v2/transactions pages of 500",
@@ -283,23 +293,8 @@ def bench_plutio(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             "stream": {"name": "time_tracks", "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
             "sync_mode": "incremental", "destination_sync_mode": "append_dedup", "cursor_field": ["updatedAt"],
             "primary_key": [["_id"]]}]})
-        notes: list[str] = []
-
-        def counted(label: str, got: int, i: int) -> tuple[int, int]:
-            if got != expected:
-                notes.append(f"{label} run {i + 1}: {got:,} records, expected {expected:,}")
-            return got, len(emulator.calls())
-
-        connector = Contender(
-            Side("source-plutio read"), [cli("source-plutio"), "read", "--config", str(config), "--catalog", str(catalog)],
-            [cli("source-plutio"), "spec"], before=emulator.reset_calls,
-            after=lambda run, out, i: counted("connector", count_messages(out, "time_tracks").get("RECORD", 0), i))
-        baseline = Contender(
-            Side("baseline (requests loop)"),
-            [python(), str(BENCH / "baseline_plutio.py"), "--config", str(config), "--out", os.devnull],
-            [python(), str(BENCH / "baseline_plutio.py"), "--startup-only"], before=emulator.reset_calls,
-            after=lambda run, out, i: counted("baseline", summary_from_stderr(run).get("records", 0), i))
-        compare("plutio", args.repeat, tmp, connector, baseline)
+        connector, baseline, notes = compare_source_read(args, tmp, emulator, "source-plutio", "time_tracks",
+                                                         config, catalog, "baseline_plutio.py", expected)
         return {"title": "3. source-plutio read, stream `time_tracks` (incremental, first sync)",
                 "size": f"emulator size {scale} = {expected:,} time-tracks; skip/limit pages of 100",
                 "connector": connector.side, "baseline": baseline.side, "notes": notes, "round_trip_ms": rtt}
