@@ -18,8 +18,11 @@ from pluggy_api import (auth_request, auth_response, config, error_response, get
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> Iterator[MagicMock]:
     """Sleeping advances a frozen clock instead of waiting: the CDK's rate-limit budget sees time pass, as it would."""
     with freeze_time("2026-01-01T10:00:00Z") as clock:
-        recorder = MagicMock(side_effect=lambda seconds: clock.tick(seconds))
+        # Real time always moves on a little: a zero wait must not leave the clock on the window's inclusive edge.
+        recorder = MagicMock(side_effect=lambda seconds: clock.tick(seconds + 0.001))
         monkeypatch.setattr("time.sleep", recorder)
+        # The rate limiter reads its own reference to time.time, which freezegun does not replace.
+        monkeypatch.setattr("pyrate_limiter.clocks.time", lambda: clock.time_to_freeze.timestamp())
         yield recorder
 
 
@@ -104,3 +107,17 @@ def test_given_bodies_that_stay_malformed_when_retries_run_out_then_sync_fails_n
     assert output.records == []
     assert any("/categories" in e.trace.error.message and "not the documented JSON" in e.trace.error.message
                for e in output.errors)
+
+
+@HttpMocker()
+def test_given_per_endpoint_limit_when_more_pages_than_allowed_then_waits_before_the_server_must_say_429(
+        http_mocker, sleeps):
+    http_mocker.post(auth_request(), auth_response())
+    for n in (1, 2, 3):
+        http_mocker.get(paged("/categories", page=n), page_response([record("categories", id=f"0{n}000000")], n, 3))
+
+    output = read_streams(["categories"], config(requests_per_minute=2))
+
+    assert len(output.records) == 3
+    waits = [call.args[0] for call in sleeps.call_args_list if call.args]
+    assert sum(waits) >= 50  # the third call waited for the one-minute window to free a slot
