@@ -22,10 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="")
     parser.add_argument("--port-offset", type=int, default=0)
     args = parser.parse_args(argv)
+    size = int(args.size) if args.size.isdigit() else args.size  # a name (small, medium, large) or a scale
     wanted = [n for n in available() if not args.only or n in args.only.split(",")]
     running = []
     for name in wanted:
-        emulator = emulator_class(name)(size=args.size, seed=args.seed)
+        emulator = emulator_class(name)(size=size, seed=args.seed)
         emulator.start(port=EMULATORS[name][1] + args.port_offset)
         running.append(emulator)
         print(json.dumps({"emulator": name, "url": emulator.url, "config": emulator.connector_config()}), flush=True)
