@@ -10,25 +10,22 @@ Run by bench/run.py as a child process. The last line on stderr is a JSON summar
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 import requests
 
+import baseline_cli  # sibling module: the scripts run as `python bench/<script>.py`
+
 BULK = 100
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", help="the connector's config.json")
-    parser.add_argument("--input", help="Airbyte messages, one JSON per line (what the connector reads on stdin)")
-    parser.add_argument("--startup-only", action="store_true", help="import and exit (startup cost)")
-    args = parser.parse_args()
-    if args.startup_only:
+    parsed = baseline_cli.parse(lambda parser: parser.add_argument(
+        "--input", help="Airbyte messages, one JSON per line (what the connector reads on stdin)"))
+    if parsed is None:
         return 0
-    with open(args.config) as f:
-        config = json.load(f)
+    args, config = parsed
     stream = config["streams"][0]
     url = config["base_url"].rstrip("/") + "/registrations/"
     provider = config.get("member_api_provider", "Airbyte")

@@ -11,25 +11,21 @@ The last line on stderr is a JSON summary: {"records": n, "calls": n}.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 import requests
 
+import baseline_cli  # sibling module: the scripts run as `python bench/<script>.py`
+
 EPOCH = "1970-01-01T00:00:00.000Z"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", help="the connector's config.json (client_id, client_secret, base_url)")
-    parser.add_argument("--out", default="/dev/null")
-    parser.add_argument("--startup-only", action="store_true", help="import and exit (startup cost)")
-    args = parser.parse_args()
-    if args.startup_only:
+    parsed = baseline_cli.parse(lambda parser: parser.add_argument("--out", default="/dev/null"))
+    if parsed is None:
         return 0
-    with open(args.config) as f:
-        config = json.load(f)
+    args, config = parsed
     base = config["base_url"].rstrip("/")
     session = requests.Session()
     calls = records = 0

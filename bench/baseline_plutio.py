@@ -15,20 +15,20 @@ import sys
 
 import requests
 
+import baseline_cli  # sibling module: the scripts run as `python bench/<script>.py`
+
 PAGE = 100
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--config", help="the connector's config.json")
-    parser.add_argument("--resource", default="time-tracks")
-    parser.add_argument("--out", default="/dev/null")
-    parser.add_argument("--startup-only", action="store_true", help="import and exit (startup cost)")
-    args = parser.parse_args()
-    if args.startup_only:
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--resource", default="time-tracks")
+        parser.add_argument("--out", default="/dev/null")
+
+    parsed = baseline_cli.parse(options)
+    if parsed is None:
         return 0
-    with open(args.config) as f:
-        config = json.load(f)
+    args, config = parsed
     base = config["base_url"].rstrip("/")
     session = requests.Session()
     session.headers["Business"] = config["business"]
