@@ -48,6 +48,9 @@ demo: install
 sandbox: install
 	$(BIN)/python -m sandbox --size $(or $(SIZE),small)
 
+lint: install
+	$(BIN)/ruff check .
+
 bench: install
 	$(BIN)/python bench/run.py
 

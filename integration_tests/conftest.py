@@ -43,6 +43,21 @@ def start_emulator() -> Iterator[Callable[..., object]]:
         emulator.stop()
 
 
+@pytest.fixture(scope="module")
+def emulator(request: pytest.FixtureRequest, start_emulator: Callable[..., object]) -> object:
+    """The emulator a test module declares, e.g. `EMULATOR = ("plecto", {})`, started once for the module."""
+    name, kwargs = request.module.EMULATOR
+    return start_emulator(name, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_declared_emulator(request: pytest.FixtureRequest) -> None:
+    """Each test of a module that declares EMULATOR starts from the seeded data, no faults, no call log."""
+    if hasattr(request.module, "EMULATOR"):
+        request.getfixturevalue("no_proxy")
+        request.getfixturevalue("emulator").reset()
+
+
 @pytest.fixture
 def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):

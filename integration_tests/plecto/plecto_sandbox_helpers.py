@@ -10,23 +10,9 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-import pytest
 from connector_cli import Run, run_connector
 
 REGS = "/api/v2/registrations"
-
-# Fixtures shared by the plecto test modules (a module imports them by name).
-
-@pytest.fixture(scope="module")
-def emulator(start_emulator):
-    return start_emulator("plecto")
-
-
-@pytest.fixture(autouse=True)
-def fresh(emulator, no_proxy):
-    emulator.reset()
-    yield
-
 
 class WriteResult(Run):
     """A `destination-plecto write` run, read the way these tests assert on it."""

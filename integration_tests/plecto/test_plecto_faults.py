@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 
-import pytest
-from plecto_sandbox_helpers import (REGS, catalog, emulator, fresh, record, registrations_by_external_id,  # noqa: F401
-                                    run_write, state)
+from plecto_sandbox_helpers import REGS, catalog, record, registrations_by_external_id, run_write, state
+
+EMULATOR = ("plecto", {})
 
 
 

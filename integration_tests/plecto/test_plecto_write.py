@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from plecto_sandbox_helpers import (REGS, catalog, emulator, fresh, record, registrations_by_external_id,  # noqa: F401
-                                    run_check, run_write, state)
+from plecto_sandbox_helpers import REGS, catalog, record, registrations_by_external_id, run_check, run_write, state
+
+EMULATOR = ("plecto", {})
 
 
 

@@ -12,12 +12,12 @@ from collections import Counter
 from pathlib import Path
 
 import jsonschema
-import pytest
 from conftest import REPO
 from connector_cli import Run, run_connector
 
 SCHEMAS = REPO / "schemas" / "pluggy"
 INCREMENTAL = {"items", "accounts", "transactions", "bills", "investments"}
+EMULATOR = ("pluggy", {"size": "small", "seed": 7, "retry_after": 1})
 DEFAULT_STREAMS = ["items", "accounts", "transactions", "bills", "investments", "investment_transactions", "loans",
                    "categories", "connectors"]
 
@@ -28,16 +28,6 @@ def catalog(streams: list[str] = DEFAULT_STREAMS) -> dict:
         "sync_mode": "incremental" if name in INCREMENTAL else "full_refresh",
         "destination_sync_mode": "append_dedup" if name in INCREMENTAL else "overwrite",
     } for name in streams]}
-
-
-@pytest.fixture(scope="module")
-def emulator(start_emulator):
-    return start_emulator("pluggy", size="small", seed=7, retry_after=1)
-
-
-@pytest.fixture(autouse=True)
-def fresh(emulator, no_proxy):
-    emulator.reset()
 
 
 def read(tmp: Path, emulator, state: list | None = None, streams: list[str] = DEFAULT_STREAMS, **config) -> Run:

@@ -9,23 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from connector_cli import run_connector
 
 from sandbox.protime import scope_of
 
 UA = "airbyte-source-protime/0.1.0"
-
-
-@pytest.fixture(scope="module")
-def emulator(start_emulator):
-    return start_emulator("protime", size="small", seed=42, page_size=10)
-
-
-@pytest.fixture(autouse=True)
-def _fresh(emulator, no_proxy):
-    emulator.reset()
-    yield
+EMULATOR = ("protime", {"size": "small", "seed": 42, "page_size": 10})
 
 
 def _catalog(streams: dict[str, str]) -> dict[str, Any]:

@@ -171,10 +171,10 @@ class PlectoClient:
             return None
         try:
             return response.json()
-        except ValueError:
+        except ValueError as error:
             if strict:
                 raise PlectoError(f"Plecto answered {response.request.method} {response.url} with a body that is not JSON: "
-                                  f"{response.text[:200]!r}")
+                                  f"{response.text[:200]!r}") from error
             return response.text[:500]
 
 

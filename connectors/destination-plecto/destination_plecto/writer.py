@@ -189,7 +189,7 @@ class PlectoWriter:
         entries = list(buffer.upserts.items())
         for start in range(0, len(entries), self.config.batch_size):
             self._post(stream, entries[start:start + self.config.batch_size])
-        for external_id, seq in buffer.deletes.items():
+        for external_id in buffer.deletes:
             self._delete(stream, external_id)
         self.buffers[stream] = _Buffer()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from pluggy_api import (config, cursor_response, get, mock_parents, page_response, read_streams, record,
+from pluggy_api import (config, cursor_response, get, mock_parents, read_streams, record,
                         stream_state)
 
 ITEM = record("items")

@@ -1,6 +1,5 @@
 """Schemas: valid JSON Schema, never closed, and every stream's response template validates; versions agree."""
 
-import json
 import tomllib
 from pathlib import Path
 
