@@ -558,12 +558,10 @@ class ProtimeEmulator(Emulator):
             return bad
         if delta and any(f.startswith("person") for f, _, _ in clauses):
             return _error(400, "BadRequest", "The request is invalid.", ["People cannot be used in the delta."])
-        pairs = self._references(request.arg("externalReferences"))
-        if isinstance(pairs, Response):
-            return pairs
-        cont = self._continuation(request)
-        if isinstance(cont, Response):
-            return cont
+        paging = self._paging_arguments(request)
+        if isinstance(paging, Response):
+            return paging
+        pairs, cont = paging
         with self._lock:
             if delta and not cont:  # first page of a delta initial load: open a new delta for this collection
                 delta_id = secrets.token_hex(8)
@@ -581,6 +579,16 @@ class ProtimeEmulator(Emulator):
                 last_extra["deltaLink"] = self._delta_link(collection, cont["delta"], info["cursor"])
         return self._page(request, items, pairs, cont, last_extra)
 
+    def _paging_arguments(self, request: Request) -> tuple[Any, dict[str, Any]] | Response:
+        """The external-reference pairs and the continuation of a list or delta request, or the error to answer."""
+        pairs = self._references(request.arg("externalReferences"))
+        if isinstance(pairs, Response):
+            return pairs
+        cont = self._continuation(request)
+        if isinstance(cont, Response):
+            return cont
+        return pairs, cont
+
     def _delta_link(self, collection: str, delta_id: str, cursor: int) -> str:
         token = _b64({"DeltaId": delta_id, "StartingCursor": cursor, "TimeStamp": int(time.time())})
         return f"{API}/delta/{collection}?deltaToken={token}"
@@ -593,12 +601,10 @@ class ProtimeEmulator(Emulator):
             delta_id, since = token["DeltaId"], int(token["StartingCursor"])
         except Exception:
             return _error(400, "BadRequest", "The request is invalid.", ["The deltaToken is malformed."])
-        pairs = self._references(request.arg("externalReferences"))
-        if isinstance(pairs, Response):
-            return pairs
-        cont = self._continuation(request)
-        if isinstance(cont, Response):
-            return cont
+        paging = self._paging_arguments(request)
+        if isinstance(paging, Response):
+            return paging
+        pairs, cont = paging
         with self._lock:
             info = self.deltas.get(delta_id)
             if (info is None or info["collection"] != collection or self.active_delta.get(collection) != delta_id
