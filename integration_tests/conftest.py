@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Callable, Iterator
@@ -15,17 +14,6 @@ sys.path.insert(0, str(Path(__file__).parent))  # make `sandbox` importable with
 from sandbox import emulator_class  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def cli(name: str) -> str:
-    """Path of an installed connector console script in the venv running the tests."""
-    path = BIN / name
-    if not path.exists():
-        found = shutil.which(name)
-        assert found, f"{name} is not installed: run `make install`"
-        return found
-    return str(path)
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,22 @@ Shared by every sandbox test: `run_connector(tmp, "source-pluggy", "read", confi
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-from conftest import cli
+
+
+def cli(name: str) -> str:
+    """Path of an installed connector console script, preferably in the venv running this Python."""
+    path = Path(sys.executable).parent / name
+    if path.exists():
+        return str(path)
+    found = shutil.which(name)
+    assert found, f"{name} is not installed: run `make install`"
+    return found
 
 
 class Run:

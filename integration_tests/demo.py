@@ -11,10 +11,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,15 +25,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import airbyte as ab  # noqa: E402
 
+from connector_cli import cli  # noqa: E402
+from pluggy_to_plecto import sync  # noqa: E402
 from sandbox import emulator_class  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 CACHE_DIR = REPO / ".cache" / "demo"
-
-
-def cli(name: str) -> str:
-    return str(BIN / name)
 
 
 def endpoint(path: str) -> str:
@@ -94,38 +89,14 @@ def protime_changes(protime) -> str:
 
 def pipe_pluggy_into_plecto(pluggy, plecto, state: list | None, work: Path) -> list:
     """source-pluggy read | destination-plecto write, as the platform runs them; returns the states to keep."""
-    streams = ["transactions", "accounts"]
-    source_catalog = {"streams": [{"stream": {"name": s, "json_schema": {}, "supported_sync_modes": ["incremental"]},
-                                   "sync_mode": "incremental", "destination_sync_mode": "append_dedup"} for s in streams]}
-    destination_catalog = {"streams": [{**entry, "stream": {**entry["stream"], "source_defined_primary_key": [["id"]]},
-                                        "primary_key": [["id"]]} for entry in source_catalog["streams"]]}
-    config = plecto.connector_config()
-    config["streams"] = [
-        {"stream": "transactions", "data_source": plecto.data_source_uuid("Transactions"), "date_field": "date"},
-        {"stream": "accounts", "data_source": plecto.data_source_uuid("Accounts"), "date_field": "updatedAt"},
-    ]
-    files = {}
-    for name, doc in {"src_config": pluggy.connector_config(), "src_catalog": source_catalog, "dst_config": config,
-                      "dst_catalog": destination_catalog, "state": state or []}.items():
-        files[name] = work / f"{name}.json"
-        files[name].write_text(json.dumps(doc))
-    read_args = [cli("source-pluggy"), "read", "--config", str(files["src_config"]), "--catalog", str(files["src_catalog"])]
-    if state:
-        read_args += ["--state", str(files["state"])]
-    source = subprocess.run(read_args, capture_output=True, text=True, check=True)
-    lines = [line for line in source.stdout.splitlines() if '"type":"RECORD"' in line or '"type":"STATE"' in line]
-    destination = subprocess.run(
-        [cli("destination-plecto"), "write", "--config", str(files["dst_config"]), "--catalog", str(files["dst_catalog"])],
-        input="\n".join(lines) + "\n", capture_output=True, text=True, check=True)
-    committed = [json.loads(line)["state"] for line in destination.stdout.splitlines() if '"type":"STATE"' in line]
-    records = sum('"type":"RECORD"' in line for line in lines)
+    read, write = sync(work, pluggy, plecto, state)
+    committed = [m["state"] for m in write.messages if m["type"] == "STATE"]
+    records = sum(len(rows) for rows in read.records_by_stream().values())
     posts = [c for c in plecto.calls() if c.method == "POST"]
     stored = {title: len(plecto.registrations(plecto.data_source_uuid(title))) for title in ("Transactions", "Accounts")}
     print(f"  {records} records piped, {len(posts)} POSTs, {len(committed)} states committed by the destination; "
           f"registrations now: {stored}")
-    latest = {}
-    for message in committed:
-        latest[message["stream"]["stream_descriptor"]["name"]] = message
+    latest = {m["stream"]["stream_descriptor"]["name"]: m for m in committed}  # what a platform persists
     return list(latest.values())
 
 

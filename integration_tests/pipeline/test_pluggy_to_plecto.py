@@ -6,12 +6,8 @@ adds exactly those; every state the destination emits echoes the platform's id.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from connector_cli import Run, run_connector
-
-STREAMS = {"transactions": ("incremental", "Transactions"), "accounts": ("incremental", "Accounts")}
+from pluggy_to_plecto import sync
 
 
 @pytest.fixture(scope="module")
@@ -30,48 +26,8 @@ def fresh(pluggy, plecto, no_proxy):
     plecto.reset()
 
 
-def source_catalog() -> dict:
-    return {"streams": [{"stream": {"name": name, "json_schema": {}, "supported_sync_modes": ["full_refresh", "incremental"]},
-                         "sync_mode": mode, "destination_sync_mode": "append_dedup"}
-                        for name, (mode, _) in STREAMS.items()]}
-
-
-def destination_catalog() -> dict:
-    return {"streams": [{"stream": {"name": name, "json_schema": {"type": "object"},
-                                    "supported_sync_modes": ["full_refresh", "incremental"],
-                                    "source_defined_primary_key": [["id"]]},
-                         "sync_mode": mode, "destination_sync_mode": "append_dedup", "primary_key": [["id"]]}
-                        for name, (mode, _) in STREAMS.items()]}
-
-
 def registrations(plecto, title: str) -> dict[str, dict]:
     return {reg["external_id"]: reg for reg in plecto.registrations(plecto.data_source_uuid(title))}
-
-
-def destination_config(plecto) -> dict:
-    config = plecto.connector_config()
-    config["streams"] = [
-        {"stream": "transactions", "data_source": plecto.data_source_uuid("Transactions"), "date_field": "date"},
-        {"stream": "accounts", "data_source": plecto.data_source_uuid("Accounts"), "date_field": "updatedAt"},
-    ]
-    return config
-
-
-def sync(tmp: Path, pluggy, plecto, state: list | None = None) -> tuple[Run, Run]:
-    """One sync: read, then pipe every RECORD and STATE line (states numbered as the platform does) into write."""
-    read = run_connector(tmp, "source-pluggy", "read", pluggy.connector_config(), source_catalog(), state)
-    assert read.returncode == 0, read.errors()
-    lines, state_id = [], 0
-    for line in read.stdout.splitlines():
-        if '"type":"RECORD"' in line:
-            lines.append(line)
-        elif '"type":"STATE"' in line:
-            state_id += 1
-            lines.append(line.replace('"state":{', f'"state":{{"id":{state_id},', 1))
-    write = run_connector(tmp, "destination-plecto", "write", destination_config(plecto), destination_catalog(),
-                          stdin_lines=lines)
-    assert write.returncode == 0, write.errors() or write.stderr[-2000:]
-    return read, write
 
 
 def test_given_pluggy_sandbox_when_piped_into_plecto_then_each_record_is_one_registration(pluggy, plecto, tmp_path):
