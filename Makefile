@@ -3,22 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CONNECTORS := $(patsubst connectors/%/pyproject.toml,%,$(sort $(wildcard connectors/*/pyproject.toml)))
+# Connectors are the directories with a metadata.yaml; connector-kit is the library they share.
+CONNECTORS := $(patsubst connectors/%/metadata.yaml,%,$(sort $(wildcard connectors/*/metadata.yaml)))
 SOURCES := $(filter source-%,$(CONNECTORS))
+PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS))
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
-export PYTHONPATH := $(CURDIR)/integration_tests
 
 .PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests clean
 
 install: $(STAMP)
 
-# A fresh venv with the exact pins of requirements.lock, then every connector (editable, its deps are in the lock).
-$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml)
+# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox and every connector (editable;
+# their dependencies are in the lock).
+$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e connectors/,$(CONNECTORS))
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	touch $(STAMP)
 
 lock:
@@ -28,7 +30,7 @@ test: install unit-tests sandbox-tests standard-tests
 
 # Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers).
 unit-tests: install
-	@set -e; for c in $(CONNECTORS); do echo "== unit tests: $$c"; \
+	@set -e; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider connectors/$$c/unit_tests; done
 
 # End-to-end runs of the installed CLIs against the sandbox.
@@ -55,7 +57,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 builder-manifests: install
-	$(BIN)/python integration_tests/tools/build_builder_manifest.py
+	$(BIN)/python -m connector_kit.builder
 
 clean:
 	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache

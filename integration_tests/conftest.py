@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # make `sandbox` importable without installing it
-
-from sandbox import emulator_class  # noqa: E402
+from sandbox import emulator_class
 
 REPO = Path(__file__).resolve().parent.parent
 

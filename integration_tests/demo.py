@@ -21,11 +21,10 @@ from pathlib import Path
 
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # no registry look-ups: the connectors are local executables
 os.environ.setdefault("DO_NOT_TRACK", "1")
-sys.path.insert(0, str(Path(__file__).parent))
 
 import airbyte as ab  # noqa: E402
 
-from connector_cli import cli  # noqa: E402
+from connector_kit.testing.cli import cli  # noqa: E402
 from pluggy_to_plecto import sync  # noqa: E402
 from sandbox import emulator_class  # noqa: E402
 

@@ -1,10 +1,8 @@
-import sys
-from pathlib import Path
+"""Lets `airbyte-cdk connector test connectors/destination-plecto` start the Plecto emulator by itself."""
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "integration_tests"))
 try:
     from sandbox.standard_tests_plugin import sandbox_for_standard_tests
-
-    _plecto_sandbox = sandbox_for_standard_tests("plecto")
-except ImportError:  # copied out of this repo: the configs then point at a real or separately run sandbox
+except ImportError:  # the vendor sandbox is not installed: the configs then point at a separately run sandbox
     pass
+else:
+    _plecto_sandbox = sandbox_for_standard_tests("plecto")

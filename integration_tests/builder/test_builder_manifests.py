@@ -1,4 +1,4 @@
-"""The Connector Builder manifests that integration_tests/tools/build_builder_manifest.py generates.
+"""The Connector Builder manifests that `python -m connector_kit.builder` generates.
 
 The tool runs once into a temporary directory. For each declarative source the generated manifest must be
 self-contained (no file schema loader, no `$ref` outside the manifest, custom classes in module `components`),
@@ -11,11 +11,9 @@ passing `check` and listing every stream in `discover` against the vendor's sand
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,12 +29,11 @@ from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
     INJECTED_COMPONENTS_PY_CHECKSUMS,
     SDM_COMPONENTS_MODULE_NAME,
 )
-from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
-from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
+from connector_kit import builder
+from connector_kit.manifest import resolve
 from conftest import REPO
 
-TOOL = REPO / "integration_tests" / "tools" / "build_builder_manifest.py"
 # connector -> (package, emulator): every declarative source of the repo.
 SOURCES = {
     manifest.parent.parent.name: (manifest.parent.name, manifest.parent.parent.name.removeprefix("source-"))
@@ -48,8 +45,8 @@ LOGGER = logging.getLogger("airbyte.builder-test")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("builder")
-    run = subprocess.run([sys.executable, str(TOOL), "--output-dir", str(out)], capture_output=True, text=True,
-                         timeout=120, cwd=REPO)
+    run = subprocess.run([sys.executable, "-m", "connector_kit.builder", "--output-dir", str(out)], capture_output=True,
+                         text=True, timeout=120, cwd=REPO)
     assert run.returncode == 0, run.stderr
     return out, run.stdout
 
@@ -64,8 +61,7 @@ def original(connector: str) -> dict[str, Any]:
 
 
 def as_the_cdk_sees_it(manifest: dict[str, Any]) -> dict[str, Any]:
-    resolved = ManifestReferenceResolver().preprocess_manifest(json.loads(json.dumps(manifest)))
-    return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
+    return resolve(manifest)
 
 
 def items(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str, Any]]:
@@ -102,8 +98,8 @@ def test_given_repo_when_tool_runs_then_one_manifest_and_components_per_connecto
         assert (out / connector / "components.py").is_file()
         assert [s["name"] for s in manifest["streams"]] == [s["name"] for s in as_the_cdk_sees_it(original(connector))["streams"]]
     notes = [line for line in stdout.splitlines() if "Python-only features" in line]
-    assert len(notes) == len(SOURCES) and not any("NOT REVIEWED" in line for line in notes), stdout
-    assert "delta streams" in stdout and "page-size probe" in stdout
+    assert len(notes) == len(SOURCES), stdout
+    assert "(every source) the entry point's checks" in stdout
 
 
 @pytest.mark.parametrize("connector", sorted(SOURCES))
@@ -224,9 +220,7 @@ spec: {type: Spec, connection_specification: {type: object, properties: {}}}
 
 @pytest.fixture
 def fake_repo(tmp_path: Path) -> Path:
-    """A repo with the tool and one declarative source: `a` on a JsonFileSchemaLoader, `b` on the default loader."""
-    (tmp_path / "integration_tests" / "tools").mkdir(parents=True)
-    shutil.copy(TOOL, tmp_path / "integration_tests" / "tools" / TOOL.name)
+    """A repo with one declarative source: `a` on a JsonFileSchemaLoader, `b` on the default loader."""
     package = tmp_path / "connectors" / "source-fake" / "source_fake"
     package.mkdir(parents=True)
     (package / "manifest.yaml").write_text(FAKE_MANIFEST)
@@ -242,15 +236,13 @@ def fake_repo(tmp_path: Path) -> Path:
 
 
 def run_tool(repo: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess:
-    """The tool copied into `repo`, run in-process from there (it takes its repo from its own path)."""
-    spec = importlib.util.spec_from_file_location("fake_repo_builder_tool", repo / "integration_tests" / "tools" / TOOL.name)
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    """The tool run in-process from `repo` (its default repo is the working directory)."""
     monkeypatch.chdir(repo)
     capsys.readouterr()
-    returncode = tool.main([])
+    returncode = builder.main([])
     out = capsys.readouterr()
-    return subprocess.CompletedProcess(args=[TOOL.name], returncode=returncode, stdout=out.out, stderr=out.err)
+    return subprocess.CompletedProcess(args=["connector_kit.builder"], returncode=returncode, stdout=out.out,
+                                       stderr=out.err)
 
 
 def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline_and_discoverable(
@@ -259,7 +251,7 @@ def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline
 
     assert run.returncode == 0, run.stderr
     assert "source-fake: build/builder/source-fake/manifest.yaml (2 streams)" in run.stdout
-    assert "NOT REVIEWED" in run.stdout  # a connector missing from PYTHON_ONLY is flagged, not passed silently
+    assert "none of its own" in run.stdout  # no source class: nothing Python-only beyond the kit's entry point
     manifest = yaml.safe_load((fake_repo / "build" / "builder" / "source-fake" / "manifest.yaml").read_text())
     assert "loader" not in manifest["definitions"]  # the file loader definition is gone, not left unused
     assert not (fake_repo / "build" / "builder" / "source-fake" / "components.py").exists()

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from connector_cli import Run, run_connector
+from connector_kit.testing.cli import Run, run_connector
 
 REGS = "/api/v2/registrations"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 from conftest import REPO
-from connector_cli import Run, run_connector
+from connector_kit.testing.cli import Run, run_connector
 
 SCHEMAS = REPO / "schemas" / "pluggy"
 INCREMENTAL = {"items", "accounts", "transactions", "bills", "investments"}

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
-from connector_cli import Run, run_connector
+from connector_kit.testing.cli import Run, run_connector
 from conftest import REPO
 
 SCHEMAS = REPO / "schemas" / "plutio"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connector_cli import run_connector
+from connector_kit.testing.cli import run_connector
 
 from sandbox.protime import scope_of
 

@@ -1,50 +1,43 @@
-"""Request and response builders of the mock-server tests: one method per Pluggy endpoint, templates on disk."""
+"""Pluggy's endpoints and answers for the HttpMocker tests, on connector_kit's request/response builders."""
 
 from __future__ import annotations
 
-import copy
-import json
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.catalog_builder import CatalogBuilder
-from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, _run_command, make_file, read
 from airbyte_cdk.test.mock_http import HttpRequest, HttpResponse
 from airbyte_cdk.test.state_builder import StateBuilder
+from connector_kit.testing.mock_server import RequestBuilder, Responses
+from connector_kit.testing.runner import Outcome, run
 
-from source_pluggy import SourcePluggy
+from source_pluggy.run import main
 
 BASE_URL = "https://api.pluggy.ai"
 CLIENT_ID, CLIENT_SECRET = "test-client-id", "test-client-secret"
 KEY = "key-one"
-TEMPLATES = Path(__file__).parent / "resource" / "http" / "response"
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "pluggy"
+responses = Responses(Path(__file__).parent / "resource" / "http" / "response")
+template = responses.template
 
 
 def config(**overrides: Any) -> dict[str, Any]:
     return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, **overrides}
 
 
-def template(name: str) -> Any:
-    return json.loads((TEMPLATES / f"{name}.json").read_text())
-
-
 def record(stream: str, **fields: Any) -> dict[str, Any]:
     """The stream's template record with some fields replaced."""
-    body = template(stream)
-    found = body if stream == "identity" else body["results"][0]
-    return {**copy.deepcopy(found), **fields}
+    return responses.record(stream, () if stream == "identity" else ("results", 0), **fields)
 
 
 # ---- requests -----------------------------------------------------------------------------------------------
 def auth_request() -> HttpRequest:
-    return HttpRequest(f"{BASE_URL}/auth", body=json.dumps({"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}))
+    return RequestBuilder(f"{BASE_URL}/auth").with_body({"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}).build()
 
 
 def get(path: str, key: str = KEY, **params: str) -> HttpRequest:
-    return HttpRequest(f"{BASE_URL}{path}", query_params=params or None, headers={"X-API-KEY": key})
+    return RequestBuilder(f"{BASE_URL}{path}", headers={"X-API-KEY": key}).with_params(**params).build()
 
 
 def paged(path: str, page: Optional[int] = None, key: str = KEY, **params: str) -> HttpRequest:
@@ -55,35 +48,36 @@ def paged(path: str, page: Optional[int] = None, key: str = KEY, **params: str) 
 
 
 # ---- responses ----------------------------------------------------------------------------------------------
-def json_response(body: Any, status: int = 200, headers: Optional[dict] = None) -> HttpResponse:
-    return HttpResponse(json.dumps(body), status_code=status, headers=headers or {})
+json_response = responses.json
 
 
 def auth_response(key: str = KEY) -> HttpResponse:
-    return json_response({"apiKey": key})
+    return responses.json({"apiKey": key})
 
 
 def page_response(records: list[dict], page: int = 1, total_pages: int = 1) -> HttpResponse:
-    return json_response({"total": len(records), "totalPages": total_pages, "page": page, "results": records})
+    return responses.json({"total": len(records), "totalPages": total_pages, "page": page, "results": records})
 
 
 def cursor_response(records: list[dict], next_query: Optional[str] = None) -> HttpResponse:
-    return json_response({"results": records, "next": next_query})
+    return responses.json({"results": records, "next": next_query})
 
 
 def error_response(status: int, headers: Optional[dict] = None) -> HttpResponse:
-    return json_response(template(str(status)), status=status, headers=headers)
+    return responses.error(status, headers=headers)
 
 
 # ---- running the source -------------------------------------------------------------------------------------
 def read_streams(streams: Iterable[str], cfg: dict, sync_mode: SyncMode = SyncMode.full_refresh,
-                 state: Optional[list] = None, expect_error: bool = False) -> EntrypointOutput:
+                 state: Optional[list] = None) -> Outcome:
     builder = CatalogBuilder()
     for name in streams:
         builder = builder.with_stream(name, sync_mode)
-    catalog = builder.build()
-    source = SourcePluggy(catalog=catalog, config=cfg, state=state)  # state at construction (CDK 7)
-    return read(source, cfg, catalog, state, expecting_exception=expect_error)
+    return run(main, "read", config=cfg, catalog=builder.build(), state=state)
+
+
+def run_check(cfg: dict) -> Outcome:
+    return run(main, "check", config=cfg)
 
 
 def stream_state(stream: str, value: dict) -> list:
@@ -97,12 +91,3 @@ def mock_parents(http_mocker, items: list[dict], accounts: Optional[list[dict]] 
     for item in items if accounts is not None else []:
         mine = [a for a in accounts if a["itemId"] == item["id"]]
         http_mocker.get(paged("/accounts", itemId=item["id"]), page_response(mine))
-
-
-def run_check(cfg: dict) -> tuple[EntrypointOutput, str]:
-    """`check` in-process (the CDK has no public helper for it): the output and all it printed, as text."""
-    with tempfile.TemporaryDirectory() as folder:
-        config_path = make_file(Path(folder) / "config.json", cfg)
-        output = _run_command(SourcePluggy(config=cfg), ["check", "--config", config_path])
-    printed = "\n".join(str(m) for m in output.get_message_iterator())
-    return output, printed

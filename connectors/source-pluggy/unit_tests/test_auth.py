@@ -60,13 +60,13 @@ def test_given_key_older_than_its_lifetime_when_reading_again_then_a_new_key_is_
 def test_given_wrong_credentials_when_check_then_failed_status_names_the_fields_without_the_secret(http_mocker):
     http_mocker.post(auth_request(), error_response(401))
 
-    output, printed = run_check(config())
+    output = run_check(config())
 
-    status = output.connection_status_messages[0].connectionStatus
+    status = output.connection_status()
     assert status.status == Status.FAILED
     assert "client_id" in status.message and "client_secret" in status.message
     assert "CLIENT_KEYS_UNAUTHORIZED" in status.message
-    assert config()["client_secret"] not in printed
+    assert config()["client_secret"] not in output.text()
 
 
 @HttpMocker()
@@ -74,6 +74,6 @@ def test_given_valid_credentials_when_check_then_succeeds_with_one_item_listing(
     http_mocker.post(auth_request(), auth_response())
     http_mocker.get(get("/v2/items"), cursor_response([record("items")]))
 
-    output, _ = run_check(config())
+    output = run_check(config())
 
-    assert output.connection_status_messages[0].connectionStatus.status == Status.SUCCEEDED
+    assert output.connection_status().status == Status.SUCCEEDED

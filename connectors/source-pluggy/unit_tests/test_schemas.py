@@ -8,8 +8,8 @@ import jsonschema
 import pytest
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from pluggy_api import (SCHEMAS, config, cursor_response, get, json_response, mock_parents, page_response, paged,
-                        read_streams, record, template)
+from pluggy_api import (SCHEMAS, auth_request, auth_response, config, cursor_response, get, json_response,
+                        mock_parents, page_response, paged, read_streams, record, template)
 
 ITEM = record("items")
 ACCOUNT = record("accounts", itemId=ITEM["id"], type="CREDIT")
@@ -19,17 +19,28 @@ PARENT_ID = {"bills": ("accountId", ACCOUNT["id"]), "investment_transactions": (
              "loans": ("itemId", ITEM["id"]), "identity": ("itemId", ITEM["id"])}
 
 
-def mock_every_endpoint(http_mocker) -> None:
-    mock_parents(http_mocker, [ITEM], [ACCOUNT])
-    http_mocker.get(get("/v2/transactions", accountId=ACCOUNT["id"], createdAtFrom=EPOCH), cursor_response(
-        template("transactions")["results"]))
-    http_mocker.get(paged("/bills", accountId=ACCOUNT["id"]), json_response(template("bills")))
-    http_mocker.get(paged("/investments", itemId=ITEM["id"]), page_response([INVESTMENT]))
-    http_mocker.get(paged(f"/investments/{INVESTMENT['id']}/transactions"), json_response(template("investment_transactions")))
-    http_mocker.get(paged("/loans", itemId=ITEM["id"]), json_response(template("loans")))
-    http_mocker.get(get("/identity", itemId=ITEM["id"]), json_response(template("identity")))
-    http_mocker.get(paged("/categories"), json_response(template("categories")))
-    http_mocker.get(paged("/connectors"), json_response(template("connectors")))
+def mock_endpoints_of(stream: str, http_mocker) -> None:
+    """Exactly the calls a read of `stream` makes (HttpMocker fails a test whose mocks are not all called)."""
+    if stream in ("categories", "connectors"):
+        http_mocker.post(auth_request(), auth_response())
+    else:
+        needs_accounts = stream in ("accounts", "transactions", "bills")
+        mock_parents(http_mocker, [ITEM], [ACCOUNT] if needs_accounts else None)
+    if stream in ("investments", "investment_transactions"):
+        http_mocker.get(paged("/investments", itemId=ITEM["id"]), page_response([INVESTMENT]))
+    own = {
+        "transactions": (get("/v2/transactions", accountId=ACCOUNT["id"], createdAtFrom=EPOCH),
+                         cursor_response(template("transactions")["results"])),
+        "bills": (paged("/bills", accountId=ACCOUNT["id"]), json_response(template("bills"))),
+        "investment_transactions": (paged(f"/investments/{INVESTMENT['id']}/transactions"),
+                                    json_response(template("investment_transactions"))),
+        "loans": (paged("/loans", itemId=ITEM["id"]), json_response(template("loans"))),
+        "identity": (get("/identity", itemId=ITEM["id"]), json_response(template("identity"))),
+        "categories": (paged("/categories"), json_response(template("categories"))),
+        "connectors": (paged("/connectors"), json_response(template("connectors"))),
+    }
+    if stream in own:
+        http_mocker.get(*own[stream])
 
 
 STREAMS = sorted(p.stem for p in SCHEMAS.glob("*.json"))
@@ -38,9 +49,8 @@ STREAMS = sorted(p.stem for p in SCHEMAS.glob("*.json"))
 @pytest.mark.parametrize("stream", STREAMS)
 def test_given_vendor_payload_when_reading_stream_then_every_record_validates_against_its_schema(stream):
     with HttpMocker() as http_mocker:
-        mock_every_endpoint(http_mocker)
+        mock_endpoints_of(stream, http_mocker)
         output = read_streams([stream], config())
-        http_mocker._validate_all_matchers_called = lambda *a, **k: None  # only this stream's endpoints are used
 
     schema = json.loads((SCHEMAS / f"{stream}.json").read_text())
     jsonschema.Draft7Validator.check_schema(schema)

@@ -1,6 +1,7 @@
 """Run an installed connector CLI (spec/check/discover/read, or write with stdin) and parse what it prints.
 
-Shared by every sandbox test: `run_connector(tmp, "source-pluggy", "read", config, catalog, state)`.
+Shared by the sandbox tests, the bench and the pipeline: `run_connector(tmp, "source-pluggy", "read", config,
+catalog, state)`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Iterable, Optional
-
 
 
 def cli(name: str) -> str:

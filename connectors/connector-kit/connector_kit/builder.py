@@ -1,6 +1,7 @@
 """Generate the Connector Builder version of each declarative source: one self-contained manifest.yaml.
 
-For every `connectors/source-*/source_*/manifest.yaml` this writes `<output-dir>/<connector>/manifest.yaml`
+`python -m connector_kit.builder [--repo DIR] [--output-dir DIR] [--connector NAME ...]` (`make builder-manifests`)
+writes, for every `connectors/source-*/source_*/manifest.yaml` of the repo, `<output-dir>/<connector>/manifest.yaml`
 and `<output-dir>/<connector>/components.py` (default output dir: build/builder, ignored by git):
 
 - every file-based schema loader (JsonFileSchemaLoader, or a stream left on the CDK's default file loader) is
@@ -8,24 +9,27 @@ and `<output-dir>/<connector>/components.py` (default output dir: build/builder,
   section holds each schema read from the package's `schemas/` folder (the repo's `schemas/<vendor>/` through
   the package symlink), with its `$ref`s to shared fragments inlined the way the CDK resolves them at run time
   (file refs against `schemas/shared/`, local `#/...` pointers within the file);
-- custom class names `<pkg>.components.X` become `components.X`: the Builder (and source-declarative-manifest)
-  load the custom code as a module named `components`;
-- components.py is copied as is, and checked to load the way the Builder loads it (exec'd as module `components`
-  before that module is in sys.modules: so it must not use `from __future__ import annotations`, on which
-  `@dataclass` fails there).
+- custom class names (`<pkg>.components.X`, and `connector_kit.<module>.X` for the shared components) become
+  `components.X`: the Builder (and source-declarative-manifest) load custom code as one module named `components`;
+- components.py is the package's components.py with the connector_kit modules it and the manifest need bundled
+  in front of it (imports between them removed), checked to load the way the Builder loads it (exec'd as module
+  `components` before that module is in sys.modules: so it must not use `from __future__ import annotations`,
+  on which `@dataclass` fails there).
 
 The result is checked before it is written (no file loader, no file `$ref`, every named stream inline).
-What source.py / run.py add in Python cannot travel with the manifest: PYTHON_ONLY below lists it, and the
-tool prints it per connector. Exit status 1 (with the reason on stderr) when a schema file is missing or the
-manifest cannot be made self-contained.
-
-Usage: .venv/bin/python integration_tests/tools/build_builder_manifest.py [--output-dir DIR] [--connector NAME ...]
+What the packaged source adds in Python cannot travel with the manifest: the tool lists it per connector, read
+from the source class itself (each hook it overrides, with its docstring) and from the kit's entry point.
+Exit status 1 (with the reason on stderr) when a schema file is missing or the manifest cannot be made
+self-contained.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
+import importlib
+import inspect
 import json
 import re
 import shutil
@@ -40,37 +44,22 @@ from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
     SDM_COMPONENTS_MODULE_NAME,
     register_components_module_from_string,
 )
-from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
-from airbyte_cdk.sources.declarative.parsers.manifest_reference_resolver import ManifestReferenceResolver
 
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_OUTPUT = REPO / "build" / "builder"
+from connector_kit.manifest import resolve
 
-# What each source does in Python beyond manifest.yaml + components.py, so the Builder version lacks it.
-# Derived by reading connectors/<name>/<pkg>/source.py and run.py; update it when those files change (a
-# connector missing from this map is reported as "not reviewed"). Plumbing that only works around CDK 7
-# (config/catalog/state passed to the constructor, `configure` adopting the command's config) is not listed:
-# the Builder and the platform runner supply config, catalog and state themselves.
-PYTHON_ONLY: dict[str, list[str]] = {
-    "source-pluggy": [],
-    "source-plutio": [
-        "check's page-size probe (page_size_probe.find_page_cap): check does not fail when Plutio caps pages "
-        "below `page_size`, so such a sync would stop after the first page of each stream",
-        "PacedHTTPAPIBudget swap: waits imposed by the call budget are logged at DEBUG, not at INFO "
-        "(the pacing itself is the manifest's api_budget and is unchanged)",
-        "run.py config validation messages naming the field and the expected format (pattern_descriptor): "
-        "the CDK's generic JSON-schema message is shown instead",
-    ],
-    "source-protime": [
-        "delta streams (delta.py, incremental_mode: delta): people, clockings, absence_definitions, contracts and "
-        "break_definitions never sync from a Protime deltaLink (changes and deletes only); they read as the "
-        "manifest declares them (catalogue streams full refresh, clockings by date window) whatever `incremental_mode` says",
-        "OAuth scopes narrowed to the selected streams: the token always asks for every scope "
-        "(definitions.all_scopes), so an API client granted only some of them may be refused a token",
-        "`external_references` entry validation with a message naming the bad entry (check and read): "
-        "only the spec's JSON-schema patterns apply",
-    ],
-}
+KIT = "connector_kit"
+KIT_DIR = Path(__file__).resolve().parent
+# What every packaged source gets from connector_kit's entry point and source class, and a Builder manifest lacks.
+KIT_RUNTIME = [
+    "the entry point's checks: files and config values reported per field in one line, unknown catalog streams "
+    "named, one readable TRACE for a failed sync (connector_kit.entrypoint)",
+    "`read_timeout_seconds` from the config: the Builder version keeps the manifest's fixed timeouts "
+    "(connector_kit.declarative.ManifestSource.prepare_manifest)",
+    "the shared HTTP settings in the spec (read_timeout_seconds, max_retries, retry_backoff_seconds): the "
+    "components read them from the config with their defaults when a Builder config has none",
+]
+# The ManifestSource hooks a source may override; each override is Python-only behaviour of that connector.
+HOOKS = ("prepare_manifest", "build_engine", "check", "discover", "read", "spec")
 
 # Top-level sections that hold no components (a connection spec or JSON schemas, not streams).
 _NOT_COMPONENTS = {"spec", "schemas", "metadata"}
@@ -173,15 +162,9 @@ def _at(tree: Any, path: tuple) -> Any:
     return tree
 
 
-def _resolve(node: Any, manifest: Mapping[str, Any]) -> Any:
-    # The CDK's own $ref semantics (the local keys of a `$ref` object override the referenced ones).
-    return ManifestReferenceResolver()._evaluate_node(copy.deepcopy(node), manifest, set())
-
-
 def _propagated(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """The manifest as the CDK sees it: references resolved, types and `$parameters` propagated."""
-    resolved = ManifestReferenceResolver().preprocess_manifest(copy.deepcopy(dict(manifest)))
-    return ManifestComponentTransformer().propagate_types_and_parameters("", resolved, {})
+    return resolve(manifest)
 
 
 def _is_stream(component: Any) -> bool:
@@ -255,7 +238,7 @@ def _referenced(manifest: Mapping[str, Any], target: str) -> bool:
     return any(ref == target or ref.startswith(target + "/") for ref in refs(manifest))
 
 
-def inline_schema_loaders(raw: dict[str, Any], pkg: str, schemas_dir: Path) -> dict[str, Any]:
+def inline_schema_loaders(raw: dict[str, Any], pkg: str, schemas_dir: Path, repo: Path | None = None) -> dict[str, Any]:
     """Return the manifest with every file schema loader replaced by an inline one and a `schemas:` section."""
     manifest = _plain(raw)
     if "schemas" in manifest:
@@ -279,7 +262,7 @@ def inline_schema_loaders(raw: dict[str, Any], pkg: str, schemas_dir: Path) -> d
     schemas: dict[str, Any] = {}
     for key in dict.fromkeys(key for _, key in concrete):
         target = schemas_dir / f"{key}.json"
-        schemas[key] = inline_schema(target, schemas_dir / "shared", _show(target.resolve()))
+        schemas[key] = inline_schema(target, schemas_dir / "shared", _show(target.resolve(), repo))
 
     # Templates lose their own file loader (each stream built from them gets an inline one below).
     for path in templates:
@@ -290,8 +273,8 @@ def inline_schema_loaders(raw: dict[str, Any], pkg: str, schemas_dir: Path) -> d
     manifest["schemas"] = schemas
     for path, key in concrete:
         node = _at(manifest, path)
-        wanted = _resolve(_inline_loader(key), manifest)
-        if _resolve(node, manifest).get("schema_loader") != wanted:
+        inherited = (_at(_propagated(manifest), path) or {}).get("schema_loader") or {}
+        if inherited.get("type") != _INLINE_LOADER or inherited.get("schema") != schemas[key]:
             _set_near(node, "schema_loader", _inline_loader(key), after=("primary_key", "name", "$ref", "type"))
 
     # Definitions that only held the file loader are now unused: drop them; a file loader still in use is a bug.
@@ -314,15 +297,15 @@ def inline_schema_loaders(raw: dict[str, Any], pkg: str, schemas_dir: Path) -> d
 
 
 def rewrite_class_names(manifest: Any, pkg: str) -> list[str]:
-    """`<pkg>.components.X` -> `components.X` in place; returns the rewritten names (module `components`)."""
+    """`<pkg>.components.X` and `connector_kit.<module>.X` -> `components.X` in place; returns the rewritten names."""
     names: list[str] = []
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 if key == "class_name" and isinstance(value, str):
-                    if value.startswith(f"{pkg}.components."):
-                        node[key] = "components." + value[len(f"{pkg}.components."):]
+                    if value.startswith(f"{pkg}.components.") or value.startswith(f"{KIT}."):
+                        node[key] = "components." + value.rsplit(".", 1)[1]
                         names.append(node[key])
                     elif value.startswith(f"{pkg}."):
                         raise BuildError(f"custom class {value} is not in {pkg}/components.py; the Builder loads "
@@ -370,27 +353,105 @@ def check_self_contained(manifest: Mapping[str, Any], pkg: str) -> None:
 
 
 # ---- components.py -------------------------------------------------------------------------------------------
-def builder_components(source: Path, pkg: str, class_names: list[str]) -> str:
-    text = source.read_text()
-    imports_package = re.search(rf"^\s*(from|import)\s+{re.escape(pkg)}\b", text, re.MULTILINE)
-    if imports_package:
-        raise BuildError(f"{_show(source)} imports {pkg} ({imports_package.group(0).strip()!r}); the Builder "
-                         "has only components.py, so it must import nothing from its package")
-    text = f"# Generated by integration_tests/tools/build_builder_manifest.py from {_show(source)}: do not edit.\n" + text
-    module = _load_like_the_builder(text, source)
+def builder_components(source: Path | None, pkg: str, kit_modules: list[str], class_names: list[str],
+                       repo: Path) -> str:
+    """The package's components.py (if any) with the connector_kit modules it needs bundled in front of it."""
+    text = source.read_text() if source is not None else ""
+    if source is not None:
+        imports_package = re.search(rf"^\s*(from|import)\s+{re.escape(pkg)}\b", text, re.MULTILINE)
+        if imports_package:
+            raise BuildError(f"{_show(source, repo)} imports {pkg} ({imports_package.group(0).strip()!r}); the "
+                             "Builder has only components.py, so it must import nothing from its package")
+    wanted = list(dict.fromkeys([*kit_modules, *_kit_imports(text)]))
+    parts, defined = [], {}
+    for module in _with_dependencies(wanted):
+        body = _without_kit_imports((KIT_DIR / f"{module}.py").read_text(), f"{KIT}/{module}.py")
+        _note_definitions(body, f"{KIT}/{module}.py", defined)
+        parts.append(f"# ---- {KIT}/{module}.py " + "-" * max(0, 90 - len(module)) + "\n" + body)
+    if source is not None:
+        body = _without_kit_imports(text, _show(source, repo))
+        _note_definitions(body, _show(source, repo), defined)
+        parts.append(f"# ---- {_show(source, repo)} " + "-" * 60 + "\n" + body)
+    origin = _show(source, repo) if source is not None else f"{pkg} (no components.py)"
+    text = (f"# Generated by `python -m connector_kit.builder` from {origin} and the connector_kit modules it "
+            "uses: do not edit.\n" + "\n\n".join(parts))
+    module = _load_like_the_builder(text, origin)
     for class_name in class_names:
         if not hasattr(module, class_name.split(".", 1)[1]):
-            raise BuildError(f"{_show(source)} defines no {class_name.split('.', 1)[1]} (manifest names {class_name})")
+            raise BuildError(f"{origin} and connector_kit define no {class_name.split('.', 1)[1]} "
+                             f"(the manifest names {class_name})")
     return text
 
 
-def _load_like_the_builder(text: str, source: Path) -> Any:
+def _kit_imports(text: str) -> list[str]:
+    """The connector_kit modules a piece of code imports (`from connector_kit.x import ...`)."""
+    found = []
+    for node in ast.walk(ast.parse(text)) if text else []:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(f"{KIT}."):
+            found.append(node.module.split(".")[1])
+        elif isinstance(node, ast.Import) and any(a.name.startswith(f"{KIT}") for a in node.names):
+            raise BuildError("`import connector_kit...` cannot be bundled; use `from connector_kit.<module> import ...`")
+    return found
+
+
+def _with_dependencies(modules: list[str]) -> list[str]:
+    """The modules and the kit modules they import, each after what it imports."""
+    ordered: list[str] = []
+
+    def visit(module: str, stack: tuple[str, ...]) -> None:
+        if module in ordered:
+            return
+        if module in stack:
+            raise BuildError(f"connector_kit modules import each other in a cycle: {' -> '.join(stack + (module,))}")
+        path = KIT_DIR / f"{module}.py"
+        if not path.is_file():
+            raise BuildError(f"connector_kit has no module {module}")
+        for dependency in _kit_imports(path.read_text()):
+            visit(dependency, stack + (module,))
+        ordered.append(module)
+
+    for module in modules:
+        visit(module, ())
+    return ordered
+
+
+def _without_kit_imports(text: str, origin: str) -> str:
+    """The code without its connector_kit imports (the names are defined earlier in the bundle)."""
+    if re.search(r"^from __future__ import annotations", text, re.MULTILINE):
+        raise BuildError(f"{origin} uses `from __future__ import annotations`: @dataclass fails when the Builder "
+                         "exec()s the bundle as module `components`; write annotations that need no postponement")
+    lines = text.splitlines()
+    drop: set[int] = set()
+    for node in ast.parse(text).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(f"{KIT}."):
+            drop.update(range(node.lineno - 1, (node.end_lineno or node.lineno)))
+    return "\n".join(line for index, line in enumerate(lines) if index not in drop).strip() + "\n"
+
+
+def _note_definitions(text: str, origin: str, defined: dict[str, tuple[str, str]]) -> None:
+    """Fail when two bundled modules define the same top-level name differently (the later would win silently)."""
+    for node in ast.parse(text).body:
+        names: list[str] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+        for name in names:
+            source = ast.unparse(node)
+            if name in defined and defined[name][1] != source:
+                raise BuildError(f"{origin} and {defined[name][0]} both define `{name}`: rename one, the bundle "
+                                 "puts them in one module")
+            defined[name] = (origin, source)
+
+
+def _load_like_the_builder(text: str, origin: str) -> Any:
     """Exec the text the way the CDK does for injected components, leaving sys.modules as it was."""
     saved = {name: sys.modules.pop(name, None) for name in (COMPONENTS_MODULE_NAME, SDM_COMPONENTS_MODULE_NAME)}
     try:
         return register_components_module_from_string(text, checksums={"md5": _md5(text)})
     except Exception as error:  # noqa: BLE001 - any failure means the Builder cannot load it either
-        raise BuildError(f"{_show(source)} does not load as an injected `components` module: "
+        raise BuildError(f"{origin} does not load as an injected `components` module: "
                          f"{type(error).__name__}: {error}") from error
     finally:
         for name, module in saved.items():
@@ -420,9 +481,9 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _show(path: Path) -> str:
+def _show(path: Path, repo: Path | None = None) -> str:
     try:
-        return str(path.relative_to(REPO))
+        return str(path.resolve().relative_to((repo or Path.cwd()).resolve()))
     except ValueError:
         return str(path)
 
@@ -443,17 +504,33 @@ def declarative_sources(repo: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def notes(connector: str) -> str:
-    if connector not in PYTHON_ONLY:
-        return (f"  Python-only features: NOT REVIEWED: read connectors/{connector}/*/source.py and run.py and add "
-                f"{connector} to PYTHON_ONLY in integration_tests/tools/build_builder_manifest.py")
-    missing = PYTHON_ONLY[connector]
-    if not missing:
-        return "  Python-only features missing from the Builder version: none (source.py only wires the manifest)"
-    return "  Python-only features missing from the Builder version:\n" + "\n".join(f"    - {m}" for m in missing)
+def python_only(package: str) -> list[str]:
+    """What the packaged source adds in Python: each ManifestSource hook its class overrides, with its docstring."""
+    try:
+        module = importlib.import_module(f"{package}.source")
+    except ImportError:
+        return []
+    from connector_kit.declarative import ManifestSource
+
+    found = []
+    for _, cls in inspect.getmembers(module, inspect.isclass):
+        if not issubclass(cls, ManifestSource) or cls is ManifestSource or cls.__module__ != module.__name__:
+            continue
+        for hook in HOOKS:
+            if hook in vars(cls):
+                doc = inspect.getdoc(vars(cls)[hook]) or "(no docstring: document what this override adds)"
+                found.append(f"{cls.__name__}.{hook}: {' '.join(doc.split(chr(10) + chr(10))[0].split())}")
+    return found
 
 
-def build(connector: str, package_dir: Path, output_dir: Path) -> tuple[Path, int]:
+def notes(package: str) -> str:
+    own = python_only(package)
+    lines = [f"    - {item}" for item in own] or ["    - none of its own (its source class only wires the manifest)"]
+    lines += [f"    - (every source) {item}" for item in KIT_RUNTIME]
+    return "  Python-only features missing from the Builder version:\n" + "\n".join(lines)
+
+
+def build(connector: str, package_dir: Path, output_dir: Path, repo: Path) -> tuple[Path, int]:
     pkg = package_dir.name
     target = output_dir / connector
     if target.exists():
@@ -461,25 +538,29 @@ def build(connector: str, package_dir: Path, output_dir: Path) -> tuple[Path, in
     manifest_path = package_dir / "manifest.yaml"
     raw = yaml.safe_load(manifest_path.read_text())
     if not isinstance(raw, dict) or raw.get("type") != "DeclarativeSource":
-        raise BuildError(f"{_show(manifest_path)} is not a DeclarativeSource manifest")
-    manifest = inline_schema_loaders(raw, pkg, package_dir / "schemas")
+        raise BuildError(f"{_show(manifest_path, repo)} is not a DeclarativeSource manifest")
+    kit_modules = _kit_class_modules(raw)
+    manifest = inline_schema_loaders(raw, pkg, package_dir / "schemas", repo)
     class_names = rewrite_class_names(manifest, pkg)
     check_self_contained(manifest, pkg)
     components = package_dir / "components.py"
-    components_text = builder_components(components, pkg, class_names) if components.exists() else None
+    components_text = None
+    if components.exists() or kit_modules:
+        components_text = builder_components(components if components.exists() else None, pkg, kit_modules,
+                                             class_names, repo)
     if class_names and components_text is None:
-        raise BuildError(f"the manifest names {class_names[0]} but {_show(components)} does not exist")
+        raise BuildError(f"the manifest names {class_names[0]} but {_show(components, repo)} does not exist")
 
-    missing = PYTHON_ONLY.get(connector)
     header = [
         f"# {connector} for the Airbyte Connector Builder: one self-contained manifest (inline spec and schemas).",
-        f"# Generated by integration_tests/tools/build_builder_manifest.py from {_show(manifest_path)}",
-        f"# and {_show((package_dir / 'schemas').resolve())}/: do not edit, run `make builder-manifests`.",
+        f"# Generated by `python -m connector_kit.builder` from {_show(manifest_path, repo)}",
+        f"# and {_show((package_dir / 'schemas').resolve(), repo)}/: do not edit, run `make builder-manifests`.",
     ]
     if components_text is not None:
         header.append("# Custom components: components.py next to this file (paste it into the Builder's components tab).")
+    missing = python_only(pkg)
     if missing:
-        header.append("# Not here (Python-only in the packaged connector, see source.py):")
+        header.append("# Not here (Python-only in the packaged connector):")
         header += [f"#   - {item}" for item in missing]
     text = "\n".join(header) + "\n" + yaml.dump(manifest, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                                   width=120, default_flow_style=False)
@@ -490,34 +571,56 @@ def build(connector: str, package_dir: Path, output_dir: Path) -> tuple[Path, in
     return target / "manifest.yaml", len(manifest.get("streams") or [])
 
 
+def _kit_class_modules(manifest: Any) -> list[str]:
+    """The connector_kit modules whose classes the manifest names."""
+    found: list[str] = []
+    for _, key, value in _items(manifest):
+        if key == "class_name" and isinstance(value, str) and value.startswith(f"{KIT}."):
+            found.append(value.split(".")[1])
+    return list(dict.fromkeys(found))
+
+
+def _items(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str, Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key, value
+            yield from _items(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _items(value, path + (index,))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT,
-                        help=f"where <connector>/manifest.yaml and components.py go (default: {_show(DEFAULT_OUTPUT)})")
+    parser = argparse.ArgumentParser(prog="python -m connector_kit.builder", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="the repository root (default: here)")
+    parser.add_argument("--output-dir", type=Path, default=None,
+                        help="where <connector>/manifest.yaml and components.py go (default: build/builder)")
     parser.add_argument("--connector", action="append", default=None,
                         help="only this connector (repeatable), e.g. source-pluggy")
     args = parser.parse_args(argv)
+    repo = args.repo.resolve()
+    output_dir = (args.output_dir or repo / "build" / "builder").resolve()
 
-    sources = declarative_sources(REPO)
+    sources = declarative_sources(repo)
     if args.connector:
         unknown = set(args.connector) - {name for name, _ in sources}
         if unknown:
             parser.error(f"no declarative source named {', '.join(sorted(unknown))}")
         sources = [(name, pkg) for name, pkg in sources if name in args.connector]
     if not sources:
-        print("error: no connectors/source-*/source_*/manifest.yaml found", file=sys.stderr)
+        print(f"error: no connectors/source-*/source_*/manifest.yaml under {repo}", file=sys.stderr)
         return 1
 
     failed = []
     for connector, package_dir in sources:
         try:
-            path, streams = build(connector, package_dir, args.output_dir.resolve())
+            path, streams = build(connector, package_dir, output_dir, repo)
         except BuildError as error:
             print(f"error: {connector}: {error}", file=sys.stderr)
             failed.append(connector)
             continue
         print(f"{connector}: {_display_path(path)} ({streams} streams)")
-        print(notes(connector))
+        print(notes(package_dir.name))
     if failed:
         print(f"error: no Builder manifest for {', '.join(failed)}", file=sys.stderr)
         return 1

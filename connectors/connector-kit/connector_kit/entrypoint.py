@@ -1,0 +1,359 @@
+"""The console entry point of all four connectors: bad input in one line, failures in one readable TRACE.
+
+What it adds to the CDK's entry point, the same way for every connector:
+- **Files.** `--config`, `--catalog` and `--state` are read and checked before any connector code runs. A file
+  that is missing, not JSON, or not the expected shape is reported in one line naming the file and what is
+  wrong: a failed CONNECTION_STATUS for `check`, else one TRACE (config_error) and exit code 1. No traceback.
+- **Config values.** Checked against the spec with a message per field (config_check.py), for every command.
+- **Catalog.** A stream the connector does not have is an error naming it (the CDK only logs an INCOMPLETE
+  status for it and exits 0).
+- **Failures.** The CDK emits a TRACE per failed stream and then a summary whose message is a Python repr,
+  tagged config_error whatever the cause. Here the per-stream TRACEs are held back and the run ends with one
+  TRACE: each stream with its own message, internals in `internal_message`/`stack_trace`, and a failure type
+  that is config_error only when every failure is one.
+- **Logs.** Tracebacks stay out of LOG lines (the final TRACE carries the stack trace) and the CDK's generic
+  retry line is dropped, since `backoff.RetryWaits` logs each wait with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, List, Mapping, Optional
+
+import orjson
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteErrorTraceMessage,
+    AirbyteMessage,
+    AirbyteMessageSerializer,
+    AirbyteStateMessageSerializer,
+    AirbyteTraceMessage,
+    ConfiguredAirbyteCatalogSerializer,
+    ConnectorSpecification,
+    FailureType,
+    Status,
+    TraceType,
+    Type,
+)
+from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets, update_secrets
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from connector_kit.config_check import config_problems
+
+logger = logging.getLogger("airbyte")
+
+# The CDK's retry log line, which says "Rate limit exceeded" for every retried status (see QuietRetryLog).
+_CDK_RETRY_LINE = "UserDefinedBackoffException:"
+_CDK_NOISE = ("MemoryMonitor instantiated",)
+
+
+class InputError(Exception):
+    """A file or value given on the command line that the connector cannot use; the message says why."""
+
+
+# ---- the files ------------------------------------------------------------------------------------------------
+def read_json(path: str, what: str) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise InputError(f"The {what} file {path} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"The {what} file {path} cannot be read: {error.__class__.__name__}: {error}.") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(f"The {what} file {path} is not valid JSON: {error.msg} at line {error.lineno}, "
+                         f"column {error.colno}.") from None
+
+
+def load_config(path: str) -> dict[str, Any]:
+    config = read_json(path, "config")
+    if not isinstance(config, dict):
+        raise InputError(f"The config file {path} must hold a JSON object of settings, not {_kind(config)}.")
+    return config
+
+
+def load_catalog(path: str) -> Any:
+    document = read_json(path, "catalog")
+    if not isinstance(document, dict) or not isinstance(document.get("streams"), list):
+        raise InputError(f"The catalog file {path} must hold a configured catalog: an object with a `streams` list "
+                         f"(run `discover` and keep the streams to sync), not {_kind(document)}.")
+    for index, entry in enumerate(document["streams"]):
+        name = (entry.get("stream") or {}).get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name:
+            raise InputError(f"The catalog file {path}: streams[{index}] has no `stream.name`.")
+        for key in ("sync_mode", "destination_sync_mode"):
+            if key not in entry:
+                raise InputError(f"The catalog file {path}: stream `{name}` has no `{key}`.")
+    try:
+        return ConfiguredAirbyteCatalogSerializer.load(document)
+    except Exception as error:  # noqa: BLE001 - the serializer's errors name the bad value
+        raise InputError(f"The catalog file {path} is not a valid configured catalog: {_short(error)}.") from None
+
+
+def load_state(path: str) -> list[Any]:
+    document = read_json(path, "state")
+    if document in (None, {}, []):
+        return []
+    if not isinstance(document, list):
+        raise InputError(f"The state file {path} must hold a JSON list of state messages (as a previous sync emitted "
+                         f"them), not {_kind(document)}.")
+    states = []
+    for index, entry in enumerate(document):
+        if not isinstance(entry, dict) or not any(k in entry for k in ("stream", "global", "data")):
+            raise InputError(f"The state file {path}: entry {index} is not a state message (it needs `type` and "
+                             f"`stream`, `global` or `data`).")
+        try:
+            states.append(AirbyteStateMessageSerializer.load(entry))
+        except Exception as error:  # noqa: BLE001
+            raise InputError(f"The state file {path}: entry {index} is not a valid state message: {_short(error)}.") \
+                from None
+    return states
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _short(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# ---- config values ----------------------------------------------------------------------------------------------
+def check_config(spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+    update_secrets(get_secrets(spec.connectionSpecification, config))
+    problems = config_problems(spec.connectionSpecification, config)
+    if problems:
+        raise InputError(" ".join(problems))
+
+
+class KitEntrypoint(AirbyteEntrypoint):
+    @staticmethod
+    def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+        # Same check as the CLI's, for callers that drive the entry point directly.
+        try:
+            check_config(source_spec, config)
+        except InputError as error:
+            raise AirbyteTracedException(message=str(error), internal_message=str(error),
+                                         failure_type=FailureType.config_error) from None
+
+
+# ---- failures -----------------------------------------------------------------------------------------------
+@dataclass
+class FailureReport:
+    """Holds the error TRACEs of a run back, and ends the run with one readable TRACE."""
+
+    errors: list[AirbyteErrorTraceMessage] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)  # the error TRACE lines as the CDK printed them
+
+    def take(self, line: str) -> Optional[str]:
+        """The line to print now, or None when it is an error TRACE kept for the final report."""
+        if not line.startswith('{"type":"TRACE"'):
+            return line
+        message = AirbyteMessageSerializer.load(orjson.loads(line))
+        if message.trace is not None and message.trace.type == TraceType.ERROR and message.trace.error is not None:
+            self.errors.append(message.trace.error)
+            self.held.append(line)
+            return None
+        return line
+
+    def final(self, exception: Optional[BaseException]) -> Optional[AirbyteMessage]:
+        errors = list(self.errors)
+        if exception is not None and not (errors and _is_summary(exception)):
+            errors.append(_as_error(exception))
+        if not errors:
+            return None
+        parts, seen = [], set()
+        for error in errors:
+            stream = error.stream_descriptor.name if error.stream_descriptor else None
+            text = (f"Stream {stream}: " if stream else "") + readable(error.message, error.internal_message)
+            if text not in seen:
+                seen.add(text)
+                parts.append(text)
+        types = {e.failure_type or FailureType.system_error for e in errors}
+        failure_type = FailureType.config_error if types == {FailureType.config_error} else next(
+            (t for t in (FailureType.system_error, FailureType.transient_error) if t in types), FailureType.system_error)
+        first = errors[0]
+        report = AirbyteErrorTraceMessage(
+            message=filter_secrets(" ".join(parts)),
+            internal_message=filter_secrets(" | ".join(e.internal_message or "" for e in errors if e.internal_message)),
+            stack_trace=first.stack_trace,
+            failure_type=failure_type,
+            stream_descriptor=first.stream_descriptor if len(errors) == 1 else None,
+        )
+        return AirbyteMessage(type=Type.TRACE, trace=AirbyteTraceMessage(type=TraceType.ERROR, emitted_at=_now_ms(),
+                                                                           error=report))
+
+
+def _is_summary(exception: BaseException) -> bool:
+    """The CDK's closing exception after stream failures, which only repeats them (as reprs)."""
+    return isinstance(exception, AirbyteTracedException) and exception.internal_message == "Concurrent read failure"
+
+
+# What the CDK prefixes to the error handler's own message once a call's retries are used up.
+_EXHAUSTED = "Exhausted available request attempts. Please see logs for more details. Exception: "
+
+
+def readable(message: Optional[str], internal_message: Optional[str] = None) -> str:
+    text = (message or "").strip()
+    if text.startswith(_EXHAUSTED):
+        text = "Retries used up: " + text[len(_EXHAUSTED):]
+    if not text:
+        text = (internal_message or "").strip().splitlines()[0] if internal_message else "The connector failed."
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _as_error(exception: BaseException) -> AirbyteErrorTraceMessage:
+    if isinstance(exception, AirbyteTracedException):
+        traced = exception
+    else:
+        traced = AirbyteTracedException(
+            message=f"The connector failed: {type(exception).__name__}: {_short(exception)}",
+            internal_message=repr(exception), failure_type=FailureType.system_error, exception=exception)
+    trace = traced.as_airbyte_message().trace
+    assert trace is not None and trace.error is not None
+    return trace.error
+
+
+def _now_ms() -> float:
+    import time
+
+    return float(time.time_ns() // 1_000_000)
+
+
+Emit = Callable[[str], None]
+
+
+def _print_line(line: str) -> None:
+    # One write per message: the concurrent CDK prints from several threads.
+    print(f"{line}\n", end="")
+
+
+def _serialized(message: AirbyteMessage) -> str:
+    return orjson.dumps(AirbyteMessageSerializer.dump(message)).decode()
+
+
+def _fail_input(command: str, error: InputError, emit: Emit) -> int:
+    text = filter_secrets(str(error))
+    if command == "check":
+        emit(_serialized(AirbyteMessage(type=Type.CONNECTION_STATUS,
+                                        connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=text))))
+        return 0
+    report = FailureReport([AirbyteErrorTraceMessage(message=text, failure_type=FailureType.config_error)])
+    final = report.final(None)
+    assert final is not None
+    emit(_serialized(final))
+    return 1
+
+
+# ---- logs ---------------------------------------------------------------------------------------------------------
+class QuietRetryLog(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if text.startswith(_CDK_RETRY_LINE) or text.startswith(_CDK_NOISE):
+            return False
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage().splitlines()[0]} ({type(error).__name__}: {_short(error)})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def quiet_logs() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, QuietRetryLog) for f in handler.filters):
+            handler.addFilter(QuietRetryLog())
+
+
+# ---- running ------------------------------------------------------------------------------------------------------
+SourceFactory = Callable[..., Any]
+
+
+def run_source(make_source: SourceFactory, argv: Optional[List[str]] = None) -> None:
+    sys.exit(source_main(make_source, sys.argv[1:] if argv is None else argv))
+
+
+def source_main(make_source: SourceFactory, argv: List[str], emit: Optional[Emit] = None) -> int:
+    """Run a source command; returns the exit code. `make_source(catalog=, config=, state=)` builds the source;
+    `emit` receives each output line (default: stdout, through the CDK's print buffer)."""
+    parsed = AirbyteEntrypoint.parse_args(argv)
+    command = parsed.command
+    quiet_logs()
+    try:
+        config = load_config(parsed.config) if command != "spec" else None
+        catalog = load_catalog(parsed.catalog) if command == "read" else None
+        state = load_state(parsed.state) if command == "read" and getattr(parsed, "state", None) else None
+        source = make_source(catalog=catalog, config=config, state=state)
+        if config is not None:
+            check_config(source.spec(logger), config)
+        if catalog is not None:
+            _check_streams(source, catalog)
+    except InputError as error:
+        return _fail_input(command, error, emit or _print_line)
+    return _run(KitEntrypoint(source).run(parsed), emit)
+
+
+def _check_streams(source: Any, catalog: Any) -> None:
+    known = getattr(source, "stream_names", None)
+    if known is None:
+        return
+    names = set(known())
+    unknown = sorted({s.stream.name for s in catalog.streams} - names)
+    if unknown:
+        raise InputError(f"The catalog names stream(s) this connector does not have: {', '.join(unknown)}. "
+                         f"Its streams are: {', '.join(sorted(names))}.")
+
+
+def _run(lines: Iterable[str], emit: Optional[Emit] = None) -> int:
+    """Emit a command's output; a run that raised ends with one readable TRACE and exit code 1."""
+    if emit is None:
+        with PRINT_BUFFER:
+            return _run(lines, _print_line)
+    report = FailureReport()
+    failure: Optional[BaseException] = None
+    try:
+        for line in lines:
+            kept = report.take(line)
+            if kept is not None:
+                emit(kept)
+    except Exception as error:  # noqa: BLE001 - every failure ends in one readable TRACE
+        failure = error
+    if failure is None:
+        for line in report.held:  # e.g. `check`'s TRACE before its FAILED status: the run itself went well
+            emit(line)
+        return 0
+    final = report.final(failure)
+    if final is not None:
+        emit(_serialized(final))
+    return 1
+
+
+def run_destination(destination: Any, argv: Optional[List[str]] = None,
+                    dump: Callable[[AirbyteMessage], str] | None = None) -> None:
+    sys.exit(destination_main(destination, sys.argv[1:] if argv is None else argv, dump))
+
+
+def destination_main(destination: Any, argv: List[str], dump: Callable[[AirbyteMessage], str] | None = None,
+                     emit: Optional[Emit] = None) -> int:
+    parsed = destination.parse_args(argv)
+    command = parsed.command
+    quiet_logs()
+    try:
+        if command != "spec":
+            config = load_config(parsed.config)
+            check_config(destination.spec(logger), config)
+            if command == "write":
+                load_catalog(parsed.catalog)
+    except InputError as error:
+        return _fail_input(command, error, emit or _print_line)
+    serialize = dump or _serialized
+    return _run((serialize(message) for message in destination.run_cmd(parsed)), emit)

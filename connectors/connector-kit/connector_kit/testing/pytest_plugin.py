@@ -1,0 +1,35 @@
+"""Fixtures of every connector's mock-server tests (`pytest_plugins = ["connector_kit.testing.pytest_plugin"]`).
+
+- `http_mocker`: a placeholder so pytest does not look for a real fixture; `@HttpMocker()` injects the mocker.
+- every test is a new sync: no token shared from an earlier test, a fresh HTTP cache directory;
+- `sleeps`: time.sleep is recorded instead of waited (the CDK's backoff and our own both sleep through it).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+from unittest.mock import MagicMock
+
+import pytest
+
+from connector_kit.auth import forget_all_tokens
+
+
+@pytest.fixture
+def http_mocker() -> None:
+    return None
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> MagicMock:
+    recorder = MagicMock(return_value=None)
+    monkeypatch.setattr("time.sleep", recorder)
+    return recorder
+
+
+@pytest.fixture(autouse=True)
+def new_sync(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[None]:
+    forget_all_tokens()
+    monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))
+    yield
+    forget_all_tokens()
