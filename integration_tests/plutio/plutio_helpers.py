@@ -6,21 +6,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
+from connector_kit.manifest import load_manifest, resolve
 from connector_kit.testing.cli import Run, run_connector
 from conftest import REPO
 
 SCHEMAS = REPO / "schemas" / "plutio"
 
-# stream -> emulator resource path
-INCREMENTAL = {
-    "people": "people", "companies": "companies", "projects": "projects", "tasks": "tasks",
-    "task_boards": "task-boards", "task_groups": "task-groups", "time_tracks": "time-tracks",
-    "invoices": "invoices", "invoice_subscriptions": "invoice-subscriptions", "proposals": "proposals",
-    "contracts": "contracts", "items": "items", "notes": "notes", "events": "events", "forms": "forms",
-    "form_responses": "form-responses", "file_folders": "file-folders", "files": "files",
-}
-FULL_REFRESH = {"custom_fields": "custom-fields", "statuses": "statuses", "categories": "categories"}
-ALL_STREAMS = [*INCREMENTAL, *FULL_REFRESH, "comments"]
+# stream -> API resource path, from the resolved manifest (the single list of streams)
+_STREAMS = resolve(load_manifest("source_plutio"))["streams"]
+INCREMENTAL = {s["name"]: s["$parameters"]["resource"] for s in _STREAMS if "incremental_sync" in s}
+FULL_REFRESH = {s["name"]: s["$parameters"]["resource"] for s in _STREAMS
+                if "incremental_sync" not in s and "partition_router" not in s["retriever"]}
+ALL_STREAMS = [s["name"] for s in _STREAMS]
 
 
 def catalog(streams: list[str] = ALL_STREAMS) -> dict:

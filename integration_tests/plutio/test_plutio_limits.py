@@ -49,21 +49,24 @@ def test_given_server_limit_lower_than_configured_when_read_then_429s_are_waited
     assert 429 in statuses and statuses.count(200) == 1 + 23 // 5 + 1
 
 
-def test_given_page_size_above_server_cap_when_read_then_only_first_page_is_read(start_emulator, tmp_path, no_proxy) -> None:
-    # The documented risk: Plutio's maximum `limit` is unknown; a capped page looks like the last page.
-    capped = start_emulator("plutio", size="small", seed=7, max_limit=5)
-    too_big = run_cli(tmp_path, "read", {**capped.connector_config(), "page_size": 10}, catalog(["people"]))
-    assert len(too_big.records("people")) == 5 < len(capped.records("people"))
-    within = run_cli(tmp_path, "read", {**capped.connector_config(), "page_size": 5}, catalog(["people"]))
-    assert len(within.records("people")) == len(capped.records("people"))
+def test_given_server_caps_limit_at_100_and_page_size_200_when_read_then_complete_with_the_calls_counted(
+        start_emulator, tmp_path, no_proxy) -> None:
+    # Plutio's maximum `limit` is undocumented: a capped page must not be taken for the last page.
+    capped = start_emulator("plutio", size=10, seed=7, max_limit=100)  # 230 people
+    run = run_cli(tmp_path, "read", {**capped.connector_config(), "page_size": 200}, catalog(["people"]))
+    assert run.returncode == 0, run.errors()
+    assert sorted(r["_id"] for r in run.records("people")) == sorted(r["_id"] for r in capped.records("people"))
+    people_calls = [c for c in capped.calls("/v1.8/people")]
+    assert len(people_calls) == 3  # ceil(230 / 100): the minimum at that cap
+    assert any("serves at most 100 records per call" in line for line in run.logs("WARN"))
 
 
-def test_given_page_size_above_server_cap_when_check_then_failed_naming_page_size(start_emulator, tmp_path, no_proxy) -> None:
-    capped = start_emulator("plutio", size="small", seed=7, max_limit=5)
-    too_big = run_cli(tmp_path, "check", {**capped.connector_config(), "page_size": 10}).connection_status()
-    assert too_big["status"] == "FAILED" and "`page_size` to 5 or less" in too_big["message"]
-    within = run_cli(tmp_path, "check", {**capped.connector_config(), "page_size": 5}).connection_status()
-    assert within["status"] == "SUCCEEDED"
+def test_given_page_size_the_server_serves_in_full_when_read_then_calls_are_the_minimum(
+        start_emulator, tmp_path, no_proxy) -> None:
+    server = start_emulator("plutio", size=10, seed=7, max_limit=100)
+    run = run_cli(tmp_path, "read", {**server.connector_config(), "page_size": 100}, catalog(["people"]))
+    assert len(run.records("people")) == 230
+    assert len(server.calls("/v1.8/people")) == 3 and len(server.calls("/v1.8/oauth/token")) == 1
 
 
 def test_given_wrong_secret_when_check_then_message_names_client_credentials(emulator, tmp_path, no_proxy) -> None:

@@ -15,10 +15,12 @@ Why not the CDK's OAuthAuthenticator / SessionTokenAuthenticator:
 - the CDK's token request has no timeout and its own 300 s backoff; here it has the connector's timeouts and
   retry policy, and a refused request is a config error that names the fields to fix.
 
-Why the response contract rides on the authenticator: the CDK stores responses in its HTTP cache inside
-`Session.send`, before any error handler sees them, so a check must run as a requests response hook. The
-authenticator is the one component the CDK applies to every prepared request (at preparation and again on
-each retry), so `__call__` registers the hook there (see contract.py; a test pins this CDK behaviour).
+Two optional per-request duties ride on the authenticator, because it is the one component the CDK applies to
+every prepared request, at preparation and again before each retry (a test pins this CDK behaviour):
+- `response_contract` (contract.py): the CDK stores responses in its HTTP cache inside `Session.send`, before
+  any error handler sees them, so the shape check must run as a requests response hook; `__call__` registers it;
+- `call_budget` (pacing.py): each send (and each token request) waits for room in the vendor's published limit,
+  with the wait logged at INFO.
 """
 
 
@@ -30,7 +32,7 @@ import threading
 import time
 from dataclasses import InitVar, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Optional
+from typing import Any, List, Mapping, Optional
 
 import requests
 from airbyte_cdk.models import FailureType
@@ -43,6 +45,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit.backoff import BackoffPolicy, describe_attempt
 from connector_kit.contract import ResponseContract
 from connector_kit.errors import vendor_message
+from connector_kit.pacing import CallPacer
 from connector_kit.redact import body_start
 from connector_kit.settings import HttpSettings
 
@@ -123,13 +126,16 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
     vendor: str = "The API"
     credentials_hint: str = "check the credentials in the connector configuration."
     response_contract: Optional[Mapping[str, Any]] = None
+    call_budget: Optional[List[Mapping[str, Any]]] = None
     _contract: Optional[ResponseContract] = field(init=False, repr=False, default=None)
+    _pacer: Optional[CallPacer] = field(init=False, repr=False, default=None)
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._url = InterpolatedString.create(self.token_url, parameters=parameters)
         self._body = InterpolatedMapping(self.request_body or {}, parameters=parameters)
         self._headers = InterpolatedMapping(self.request_headers or {}, parameters=parameters)
         self._contract = ResponseContract.from_manifest(self.response_contract)
+        self._pacer = CallPacer.shared(self.vendor, self.call_budget, self.config, parameters)
 
     # ---- what the CDK calls ---------------------------------------------------------------------------
     @property
@@ -141,6 +147,8 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         return f"{self.header_prefix}{self.current_token().value}"
 
     def __call__(self, request: requests.PreparedRequest) -> Any:
+        if self._pacer is not None:
+            self._pacer.wait_for_slot(request)
         request = super().__call__(request)
         if self._contract is not None:
             self._contract.arm(request)
@@ -189,6 +197,8 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
                 logger.info(f"{self.vendor}: {describe_attempt(last)} on the token request; waiting {wait:.1f} s "
                             f"before retry {attempt}.")
                 time.sleep(wait)
+            if self._pacer is not None:
+                self._pacer.wait_for_url("POST", url)
             try:
                 last = requests.post(url, headers=headers, timeout=settings.timeout, **send)
             except requests.RequestException as error:

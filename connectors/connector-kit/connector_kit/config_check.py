@@ -46,7 +46,7 @@ def _sentence(error: ValidationError) -> str:
         missing = error.message.split("'")[1] if "'" in error.message else "a required field"
         where = field_name([*error.absolute_path, missing])
         description = (schema.get("properties") or {}).get(missing, {})
-        hint = f": {_expected(description)}" if description else ""
+        hint = f": expected {_expected(description)}" if description else ""
         return f"Config field `{where}` is required{hint}."
     where = field_name(error.absolute_path) or "(the config)"
     if error.validator == "additionalProperties":

@@ -3,11 +3,13 @@
 `SliceWindowFilter` (a `CustomRecordFilter`) keeps a record when its cursor value is inside the slice:
 - after the slice start: strictly after it on a resumed sync (the CDK's bounds are inclusive and the vendors'
   filters are "greater or equal", so the record that set the state would otherwise come back on every sync),
-  and from the start date inclusive on a first sync;
+  and from the start date inclusive on a first sync. A day-granular cursor sets `resume_inclusive`: the state
+  day itself can still get records, so a resumed slice keeps its first day;
 - not after the slice end (the sync's start): a record stamped in the future would move the state past records
   that are still to come;
-- optionally, once per sync by a key (`dedup_key`): skip/limit paging over a live collection shows a record
-  twice when a write moves it across a page boundary, and the lookback window re-reads records.
+- optionally, once by a key (`dedup_key`): skip/limit paging over a live collection shows a record twice when a
+  write moves it across a page boundary. Such a repeat comes within a page or two, so only the last
+  `dedup_window` keys are remembered: memory stays bounded however long the stream.
 
 It also does the job of the CDK's client-side incremental filter, for APIs with no "updated since" filter,
 because the CDK replaces any custom filter of such a stream with its own (inclusive) one. So streams declare a
@@ -24,6 +26,7 @@ without parsing; other layouts are parsed.
 import logging
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
@@ -70,8 +73,10 @@ class _Bound:
 class SliceWindowFilter(RecordFilter):
     cursor_field: str = ""
     start_date: str = ""  # the configured start, interpolated: a slice starting there is a first sync
+    resume_inclusive: bool = False
     dedup_key: str = ""
-    _seen: set = field(default_factory=set, init=False, repr=False)
+    dedup_window: int = 10_000
+    _seen: OrderedDict = field(default_factory=OrderedDict, init=False, repr=False)
     _seen_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
@@ -116,10 +121,10 @@ class SliceWindowFilter(RecordFilter):
             return None
         start = _Bound(start_text)
         configured = _moment(str(self._start_date.eval(self.config) or ""))
-        first_sync = configured is None or start.moment is None or start.moment <= configured
+        inclusive = self.resume_inclusive or configured is None or start.moment is None or start.moment <= configured
         end_text = cursor_slice.get("end_time")
         end = _Bound(end_text) if isinstance(end_text, str) and end_text else None
-        return start, first_sync, end
+        return start, inclusive, end
 
     def _first_time(self, key: Any) -> bool:
         if key is None:
@@ -127,5 +132,7 @@ class SliceWindowFilter(RecordFilter):
         with self._seen_lock:
             if key in self._seen:
                 return False
-            self._seen.add(key)
+            self._seen[key] = None
+            if len(self._seen) > self.dedup_window:
+                self._seen.popitem(last=False)
             return True

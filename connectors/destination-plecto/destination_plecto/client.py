@@ -1,29 +1,36 @@
-"""HTTP client of the Plecto API: Basic auth, pacing to the hourly limit, retries with backoff.
+"""HTTP client of the Plecto API: Basic auth, pacing to the hourly limit, retries with backoff, acknowledgements.
 
-Pacing uses the CDK's call-rate machinery (a moving one-hour window, `requests_per_hour` calls), so the
-connector waits before Plecto has to answer 429. The retry loop is our own: the CDK's HttpClient is built
-around declarative streams and its error handlers; a destination needs only "retry 429 / 5xx / timeouts /
-dropped connections, honour Retry-After, otherwise surface the status and body to the writer".
+Pacing (connector_kit.pacing: a moving one-hour window of `requests_per_hour` calls, waits logged), timeouts and
+backoff (connector_kit.settings and .backoff: Retry-After first, else capped exponential) are the ones every
+connector of the repo uses. The retry loop is our own: the CDK's HttpClient is built around declarative streams
+and their error handlers; a destination needs only "retry 429 / 5xx / timeouts / dropped or truncated answers,
+otherwise surface the status and body to the writer".
+
+A registration POST counts as stored only when Plecto's answer accounts for every registration sent
+(`acknowledged`); any other 2xx body is retried, then fails the write naming `trust_any_2xx`.
 """
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Iterator, Mapping
 
 import requests
 from airbyte_cdk.models import FailureType
-from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterSession, MovingWindowCallRatePolicy, Rate
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.backoff import BackoffPolicy
+from connector_kit.pacing import CallPacer
+from connector_kit.redact import body_start
+from connector_kit.settings import HttpSettings
 
 from destination_plecto.config import PlectoConfig
 
-USER_AGENT = "airbyte-destination-plecto/0.1.0"
-MAX_RETRY_AFTER_SECONDS = 3600.0
-MAX_BACKOFF_SECONDS = 60.0
+USER_AGENT = "airbyte-destination-plecto/0.2.0"
+# Answers whose body was cut or garbled in transit: the request is an upsert, so it is safe to send again.
+TRANSPORT_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError)
 
 
 class PlectoError(AirbyteTracedException):
@@ -38,6 +45,26 @@ class PlectoError(AirbyteTracedException):
 
 class PlectoBadRequest(PlectoError):
     """400: Plecto rejected the request's content (for a batch: at least one registration in it)."""
+
+
+class Unacknowledged(Exception):
+    """A 2xx whose body does not account for every registration sent: retried like a 5xx."""
+
+
+def acknowledged(sent: list[dict[str, Any]], body: Any) -> bool:
+    """Whether Plecto's answer to a registration POST accounts for each registration in it.
+
+    The shapes there is evidence for: Plecto documents that the answer to one registration carries its `id`;
+    a bulk POST is answered with one such object per registration (Bullhorn2Plecto, the emulator). Where the
+    objects also carry `external_id`, they must name exactly the registrations sent.
+    """
+    answers = [body] if isinstance(body, dict) and len(sent) == 1 else body
+    if not isinstance(answers, list) or len(answers) != len(sent):
+        return False
+    if not all(isinstance(a, dict) and a.get("id") not in (None, "") for a in answers):
+        return False
+    echoed = [str(a["external_id"]) for a in answers if a.get("external_id") is not None]
+    return not echoed or sorted(echoed) == sorted(str(r["external_id"]) for r in sent)
 
 
 def describe(body: Any) -> str:
@@ -58,27 +85,26 @@ class PlectoClient:
         config: PlectoConfig,
         logger: logging.Logger | None = None,
         rate_window: timedelta = timedelta(hours=1),
-        timeout: tuple[float, float] = (10.0, 120.0),
-        backoff_factor: float = 1.0,
         max_retries: int | None = None,
+        read_timeout_seconds: float | None = None,
     ) -> None:
         self.base_url = config.base_url.rstrip("/")
-        self.max_retries = config.max_retries if max_retries is None else max_retries
-        self.timeout = timeout
-        self.backoff_factor = backoff_factor
+        self.max_retries = config.http.max_retries if max_retries is None else max_retries
+        self.timeout = (config.http.connect_timeout_seconds, read_timeout_seconds or config.http.read_timeout_seconds)
+        self.backoff = BackoffPolicy.from_settings(config.http)
+        self.trust_any_2xx = config.trust_any_2xx
         self.logger = logger or logging.getLogger("airbyte")
-        budget = APIBudget(policies=[MovingWindowCallRatePolicy(
-            rates=[Rate(limit=config.requests_per_hour, interval=rate_window)], matchers=[])])
-        self.session = LimiterSession(api_budget=budget)
+        self.pacer = CallPacer("Plecto", [("", config.requests_per_hour, rate_window)])
+        self.session = requests.Session()
         self.session.auth = (config.username, config.password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
 
     # ---- endpoints ----------------------------------------------------------------------------------
-    def post_registrations(self, registrations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """POST a list (Plecto's bulk form); returns Plecto's answer per registration. 400 -> PlectoBadRequest."""
-        response = self._request("POST", "/registrations/", json=registrations)
-        body = self._json(response)
-        return body if isinstance(body, list) else [body]
+    def post_registrations(self, registrations: list[dict[str, Any]]) -> Any:
+        """POST a list (Plecto's bulk form); returns Plecto's answer once it accounts for every registration sent.
+        400 -> PlectoBadRequest; an answer that never accounts for them -> PlectoError naming `trust_any_2xx`."""
+        response = self._request("POST", "/registrations/", json=registrations, expect=registrations)
+        return self._json(response, strict=False)
 
     def iter_registrations(self, data_source: str, reference: str | None = None) -> Iterator[dict[str, Any]]:
         params = {"data_source": data_source, **({"reference": reference} if reference is not None else {})}
@@ -126,16 +152,22 @@ class PlectoClient:
 
     # ---- transport ----------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-                 allow: tuple[int, ...] = ()) -> requests.Response:
+                 allow: tuple[int, ...] = (), expect: list[dict[str, Any]] | None = None) -> requests.Response:
+        """Send with retries; `expect`: the registrations a 2xx answer must account for."""
         url = f"{self.base_url}{path}"
         attempt = 0
         while True:
             reason: str
             wait: float | None = None
+            self.pacer.wait_for_url(method, url)
             try:
                 response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                reason = f"{type(error).__name__}"
+                if expect is not None and response.status_code < 300 and not self.trust_any_2xx:
+                    self._check_acknowledged(expect, response)
+            except TRANSPORT_ERRORS as error:
+                reason = type(error).__name__
+            except Unacknowledged as error:
+                reason, last_body = error.args
             else:
                 status = response.status_code
                 if status < 300 or status in allow:
@@ -153,17 +185,32 @@ class PlectoClient:
                     raise PlectoError(f"Plecto answered {status} to {method} {path}: {describe(body)}",
                                       FailureType.system_error, status, body)
                 reason = f"HTTP {status}"
-                if status == 429:
-                    wait = _retry_after(response.headers.get("Retry-After"))
+                wait = self.backoff.wait(response, attempt + 1) if status in (429, 503) else None
             if attempt >= self.max_retries:
+                if reason.startswith("unacknowledged"):
+                    raise PlectoError(
+                        f"Plecto answered {method} {path} with a 2xx whose body does not account for the "
+                        f"{len(expect or [])} registration(s) sent, {attempt + 1} time(s): {last_body!r}. Nothing after "
+                        "the last stored state counts as written. If your Plecto answers registrations this way and "
+                        "stores them, set `trust_any_2xx` to true.", FailureType.system_error)
                 raise PlectoError(
-                    f"Plecto did not accept {method} {path} after {attempt + 1} attempt(s) (last: {reason}).",
+                    f"Plecto did not accept {method} {path} after {attempt + 1} attempt(s) (last: {reason}). Nothing "
+                    "after the last stored state counts as written; run the sync again later.",
                     FailureType.transient_error)
             attempt += 1
             if wait is None:
-                wait = min(MAX_BACKOFF_SECONDS, self.backoff_factor * 2 ** (attempt - 1))
+                wait = self.backoff.exponential(attempt)
             self.logger.warning(f"Plecto: {reason} on {method} {path}; retry {attempt}/{self.max_retries} in {wait:.1f}s")
             time.sleep(wait)
+
+    def _check_acknowledged(self, sent: list[dict[str, Any]], response: requests.Response) -> None:
+        try:
+            body = response.json()
+        except ValueError:
+            raise Unacknowledged("unacknowledged POST (the answer is not JSON)", body_start(response.content)) from None
+        if not acknowledged(sent, body):
+            raise Unacknowledged("unacknowledged POST (the answer does not account for every registration)",
+                                 body_start(response.content))
 
     @staticmethod
     def _json(response: requests.Response, strict: bool = True) -> Any:
@@ -182,20 +229,3 @@ def _identity(item: Any) -> Any:
     if isinstance(item, dict):
         return item.get("id") or item.get("uuid") or repr(sorted(item.items(), key=lambda kv: kv[0]))
     return repr(item)
-
-
-def _retry_after(header: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or HTTP date); None when absent or unreadable."""
-    if not header:
-        return None
-    try:
-        return min(MAX_RETRY_AFTER_SECONDS, max(0.0, float(header)))
-    except ValueError:
-        pass
-    try:
-        moment = email.utils.parsedate_to_datetime(header)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return min(MAX_RETRY_AFTER_SECONDS, max(0.0, (moment - datetime.now(timezone.utc)).total_seconds()))

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from airbyte_cdk.models import ConfiguredAirbyteCatalog, DestinationSyncMode, FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.settings import HttpSettings
 
 DEFAULT_BASE_URL = "https://app.plecto.com/api/v2"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
@@ -41,7 +42,8 @@ class PlectoConfig:
     batch_size: int = 100
     requests_per_hour: int = 3600
     on_invalid_record: str = "fail"
-    max_retries: int = 5
+    trust_any_2xx: bool = False
+    http: HttpSettings = field(default_factory=HttpSettings)  # timeouts, retries, backoff (shared with the sources)
     streams: tuple[StreamMapping, ...] = field(default_factory=tuple)
 
     @classmethod
@@ -71,7 +73,8 @@ class PlectoConfig:
             batch_size=batch_size,
             requests_per_hour=requests_per_hour,
             on_invalid_record=policy,
-            max_retries=int(config.get("max_retries", 5)),
+            trust_any_2xx=bool(config.get("trust_any_2xx", False)),
+            http=HttpSettings.from_config(config),
             streams=streams,
         )
 

@@ -7,9 +7,16 @@ import logging
 from typing import Any, Iterable, List, Mapping
 
 from airbyte_cdk.destinations import Destination
-from airbyte_cdk.exception_handler import init_uncaught_exception_handler
-from airbyte_cdk.models import AirbyteConnectionStatus, AirbyteMessage, ConfiguredAirbyteCatalog, Status
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    Status,
+)
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.entrypoint import run_destination
+from connector_kit.settings import with_http_settings
 
 from destination_plecto.client import PlectoClient, PlectoError
 from destination_plecto.config import PlectoConfig, resolve_streams
@@ -24,8 +31,9 @@ class DestinationPlecto(Destination):
         """Authenticate (Basic auth) and confirm that every mapped data source exists for this employee."""
         try:
             parsed = PlectoConfig.parse(config)
-            # check answers quickly: at most one retry
-            client = PlectoClient(parsed, logger, timeout=(10.0, 30.0), max_retries=min(parsed.max_retries, 1))
+            # check answers quickly: at most one retry, at most 30 s per call
+            client = PlectoClient(parsed, logger, max_retries=min(parsed.http.max_retries, 1),
+                                  read_timeout_seconds=min(parsed.http.read_timeout_seconds, 30.0))
             try:
                 listed = {str(ds.get("uuid") or ds.get("id") or "").replace("-", "").lower()
                           for ds in client.list_data_sources()}
@@ -61,11 +69,15 @@ class DestinationPlecto(Destination):
         client = PlectoClient(parsed, logger)
         yield from PlectoWriter(parsed, streams, client, logger).write(input_messages)
 
+    def spec(self, logger: logging.Logger) -> ConnectorSpecification:
+        """spec.json, plus the HTTP settings every connector of the repo shares (connector_kit.settings)."""
+        spec = super().spec(logger)
+        spec.connectionSpecification = with_http_settings(spec.connectionSpecification)
+        return spec
+
     # Keep the platform's state `id` on the way in and out (protocol.py explains why).
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
         return parse_lines(input_stream, logger)
 
     def run(self, args: List[str]) -> None:
-        init_uncaught_exception_handler(logger)
-        for message in self.run_cmd(self.parse_args(args)):
-            print(dump(message), flush=True)
+        run_destination(self, args, dump)

@@ -1,9 +1,5 @@
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # request_builder, helpers
+from connector_kit.pacing import forget_all_pacers
 
 
 @pytest.fixture
@@ -15,3 +11,11 @@ def http_mocker():
 def no_sleep(mocker):
     """Backoff, Retry-After and pacing waits return at once; tests assert on the requested durations."""
     return mocker.patch("time.sleep")
+
+
+@pytest.fixture(autouse=True)
+def new_call_budget():
+    """Each test starts with Plecto's hourly budget untouched (budgets are shared per process, as in a sync)."""
+    forget_all_pacers()
+    yield
+    forget_all_pacers()

@@ -5,7 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from destination_plecto.client import PlectoBadRequest, PlectoClient, _retry_after
+from connector_kit.backoff import seconds_from_headers
+
+from destination_plecto.client import PlectoBadRequest, PlectoClient, acknowledged
 from destination_plecto.config import PlectoConfig
 from request_builder import DATA_SOURCE, ConfigBuilder, PlectoRequests, response
 
@@ -43,10 +45,28 @@ def test_given_404_past_last_page_when_listing_then_end(requests_mock):
 
 
 def test_given_retry_after_forms_when_parsed_then_seconds():
-    assert _retry_after("12") == 12.0
-    assert _retry_after(None) is None and _retry_after("soon") is None
-    assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
-    assert _retry_after("999999") == 3600.0  # capped
+    assert seconds_from_headers({"Retry-After": "12"}) == 12.0
+    assert seconds_from_headers({}) is None and seconds_from_headers({"Retry-After": "soon"}) is None
+    assert seconds_from_headers({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0  # in the past
+    assert seconds_from_headers({"Retry-After": "999999"}) == 3600.0  # capped
+
+
+@pytest.mark.parametrize(("answer", "ok"), [
+    ([{"id": "a", "external_id": "1"}, {"id": "b", "external_id": "2"}], True),   # the bulk answer
+    ([{"id": "a"}, {"id": "b"}], True),                                            # ids without external ids
+    ([{"id": "a", "external_id": "1"}], False),                                    # one registration unaccounted
+    ([{"id": "a", "external_id": "1"}, {"id": "b", "external_id": "9"}], False),  # not the ones sent
+    ([{"external_id": "1"}, {"external_id": "2"}], False),                         # no ids: nothing was stored
+    ({"ok": True}, False),
+    ({}, False),
+    (None, False),
+])
+def test_given_an_answer_to_two_registrations_when_checked_then_only_one_per_registration_counts(answer, ok):
+    assert acknowledged([{"external_id": "1"}, {"external_id": "2"}], answer) is ok
+
+
+def test_given_the_documented_single_answer_when_one_registration_sent_then_acknowledged():
+    assert acknowledged([{"external_id": "1"}], {"id": "a", "external_id": "1", "created": True})
 
 
 def test_given_requests_per_window_exhausted_when_calling_then_waits_before_sending(requests_mock, no_sleep):

@@ -187,9 +187,38 @@ def test_given_429_with_retry_after_when_post_then_waits_that_long_and_retries(r
 def test_given_5xx_and_timeouts_when_post_then_retried_with_exponential_backoff(requests_mock, no_sleep):
     requests_mock.post(POSTS, [{"status_code": 500, "json": response("500")}, {"exc": requests.exceptions.ReadTimeout},
                                {"exc": requests.exceptions.ConnectionError}, {"status_code": 201, "json": accept_all}])
-    write(ConfigBuilder().build(), [record({"id": 1})])
+    write(ConfigBuilder().with_(retry_backoff_seconds=1).build(), [record({"id": 1})])
     assert len(posted(requests_mock)) == 4
     assert [c.args[0] for c in no_sleep.call_args_list if c.args and c.args[0] >= 1] == [1.0, 2.0, 4.0]
+
+
+@pytest.mark.parametrize("cut", [
+    {"exc": requests.exceptions.ChunkedEncodingError},   # a reset while the answer's body was read
+    {"status_code": 201, "text": '[{"id": "a", "exter'},  # a truncated answer
+])
+def test_given_an_answer_cut_in_transit_when_post_then_the_upsert_is_sent_again(requests_mock, no_sleep, cut):
+    requests_mock.post(POSTS, [cut, {"status_code": 201, "json": accept_all}])
+    out = write(ConfigBuilder().build(), [record({"id": 1}), state("s1")])
+    assert len(posted(requests_mock)) == 2 and [m.state.stream.stream_state.cursor for m in out] == ["s1"]
+
+
+def test_given_2xx_that_does_not_account_for_the_batch_when_write_then_retried_then_fails_and_no_state(
+        requests_mock, no_sleep):
+    requests_mock.post(POSTS, status_code=200, json={"status": "ok"})
+    emitted = []
+    with pytest.raises(AirbyteTracedException) as error:
+        for message in DestinationPlecto().write(ConfigBuilder().with_(max_retries=2).build(), catalog(),
+                                                 iter([record({"id": 1}), record({"id": 2}), state("s")])):
+            emitted.append(message)
+    assert emitted == [] and len(posted(requests_mock)) == 3
+    assert "trust_any_2xx" in error.value.message and '{"status": "ok"}' in error.value.message
+    assert error.value.failure_type == FailureType.system_error
+
+
+def test_given_trust_any_2xx_when_plecto_answers_otherwise_then_the_batch_counts_as_stored(requests_mock):
+    requests_mock.post(POSTS, status_code=200, json={"status": "ok"})
+    out = write(ConfigBuilder().with_(trust_any_2xx=True).build(), [record({"id": 1}), state("s")])
+    assert [m.state.stream.stream_state.cursor for m in out] == ["s"] and len(posted(requests_mock)) == 1
 
 
 def test_given_server_down_beyond_max_retries_when_write_then_transient_error_and_no_state(requests_mock):

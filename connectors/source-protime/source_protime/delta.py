@@ -1,10 +1,11 @@
 """Delta streams: Protime's change-data-capture mechanism as an Airbyte incremental stream.
 
-Why Python: the state of a delta stream is a `deltaLink` (an opaque URL), not a cursor value, and CDK 7 removed
-custom incremental syncs and retriever-held state from the declarative framework. So this module gives the
-concurrent engine what it needs directly: a `DefaultStream` with one partition per sync and a small cursor
-that stores `{"deltaLink", "deltaLinkUsedAt"}`. HTTP goes through the manifest's `delta_requester` (same host,
-shared token, User-Agent, external references, retries and error messages as every other stream).
+Why Python: the state of a delta stream is a `deltaLink` (an opaque URL), not a cursor value, and CDK 7 has no
+declarative cursor for it (custom incremental syncs and retriever-held state were removed). So `DeltaReader`
+reads a delta stream itself and yields its protocol messages (status, records, states) in order, beside the CDK
+engine that reads the other streams (see source.py). HTTP still goes through the manifest's `delta_requester`,
+built with the CDK's public component factory: same host, shared token, User-Agent, external references,
+response contract, timeouts, retries and error messages as every other stream.
 
 One sync of a delta stream:
 - state holds a deltaLink used less than 72 h ago: GET it (following `nextLink`s) and emit the changes:
@@ -13,26 +14,37 @@ One sync of a delta stream:
 - no state, a link older than 72 h, or 410 Gone: the initial load (`&delta`, with `date ge '<start_date>'` on
   date-filtered collections), every record emitted, and the `deltaLink` of its last page stored.
 - 409 on a continuation token: the read restarts from its first request (at most 3 times).
-The new state is emitted only after every record of the sync, so a failed sync re-uses the old link.
+
+Checkpoints. An initial load can take hours (years of clockings), so after each of its pages the state records
+where it got to, `{"initialLoad": {"nextLink": ..., "startedAt": ...}}`: a sync killed in the middle resumes
+from that page (each nextLink carries its continuation and delta tokens), and a stale link (409) restarts the
+load. A change read is one unit: its new deltaLink is stored only after all its changes, so a failed sync
+re-uses the old link.
 """
 
-from __future__ import annotations
-
+import copy
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, List, Mapping, MutableMapping, Optional
+from typing import Any, Callable, Iterator, List, Mapping, Optional
 
 import requests
-from airbyte_cdk.models import FailureType
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
+    AirbyteStateMessage,
+    AirbyteStreamStatus,
+    FailureType,
+    StreamDescriptor,
+    Type,
+)
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
+from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
-from airbyte_cdk.sources.message import MessageRepository
-from airbyte_cdk.sources.streams.concurrent.cursor import Cursor, CursorField
-from airbyte_cdk.sources.streams.concurrent.default_stream import DefaultStream
-from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partition
-from airbyte_cdk.sources.streams.concurrent.partitions.partition_generator import PartitionGenerator
-from airbyte_cdk.sources.types import Record, StreamSlice
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 DELETED_AT = "_ab_cdc_deleted_at"  # Airbyte's CDC deletion marker; destinations with CDC support honour it
@@ -64,39 +76,61 @@ class _Gone(Exception):
     """410: the delta link expired."""
 
 
-class DeltaPartition(Partition):
-    def __init__(self, settings: DeltaSettings, requester: HttpRequester, state: Mapping[str, Any],
+def delta_requester(resolved_manifest: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
+                    stream_parameters: Mapping[str, Any]) -> HttpRequester:
+    """The manifest's `delta_requester`, built for one stream with the CDK's public component factory."""
+    definition = copy.deepcopy(dict(resolved_manifest["definitions"]["delta_requester"]))
+    definition["$parameters"] = {"name": stream_name, "collection": stream_parameters["collection"],
+                                 "scope": stream_parameters.get("scope", "")}
+    definition = ManifestComponentTransformer().propagate_types_and_parameters("", definition, {})
+    return ModelToComponentFactory().create_component(HttpRequesterModel, definition, config, name=stream_name)
+
+
+class DeltaReader:
+    """One delta stream's sync: its messages, in the order the protocol needs them."""
+
+    def __init__(self, settings: DeltaSettings, requester: HttpRequester, state: List[AirbyteStateMessage],
                  logger: logging.Logger) -> None:
         self._settings = settings
         self._requester = requester
-        self._state = dict(state or {})
         self._logger = logger
-        self._slice = StreamSlice(partition={}, cursor_slice={})
-        self.new_state: Optional[dict[str, Any]] = None
+        self._states = ConnectorStateManager(state=state)
+        self._state = dict(self._states.get_stream_state(settings.stream_name, None) or {})
 
-    # ---- Partition interface -----------------------------------------------------------------------------
-    def stream_name(self) -> str:
+    @property
+    def name(self) -> str:
         return self._settings.stream_name
 
-    def to_slice(self) -> Optional[Mapping[str, Any]]:
-        return self._slice
+    def read(self) -> Iterator[AirbyteMessage]:
+        """STARTED, the records and states, then COMPLETE; on a failure INCOMPLETE and the error is raised."""
+        descriptor = StreamDescriptor(name=self.name)
+        yield stream_status(descriptor, AirbyteStreamStatus.STARTED)
+        yield stream_status(descriptor, AirbyteStreamStatus.RUNNING)
+        try:
+            yield from self._read()
+        except Exception:
+            yield stream_status(descriptor, AirbyteStreamStatus.INCOMPLETE)
+            raise
+        yield stream_status(descriptor, AirbyteStreamStatus.COMPLETE)
 
-    def __hash__(self) -> int:
-        return hash(self._settings.stream_name)
-
-    def read(self) -> Iterable[Record]:
+    def _read(self) -> Iterator[AirbyteMessage]:
+        resume = (self._state.get("initialLoad") or {}).get("nextLink")
+        if resume:
+            self._logger.info(f"{self.name}: resuming the initial load where the last sync stopped.")
+            yield from self._initial_load(resume_from=str(resume))
+            return
         link, used_at = self._state.get("deltaLink"), self._state.get("deltaLinkUsedAt")
         if link and self._is_fresh(used_at):
             try:
                 changes = self._with_restarts(lambda: self._read_changes(link))
             except _Gone:
-                self._logger.warning(f"{self.stream_name()}: the delta link expired (410 Gone); re-reading the collection.")
+                self._logger.warning(f"{self.name}: the delta link expired (410 Gone); re-reading the collection.")
             else:
                 yield from changes
                 return
         elif link:
-            self._logger.warning(f"{self.stream_name()}: the delta link was last used more than 72 h ago "
-                                 f"({used_at}); re-reading the collection.")
+            self._logger.warning(f"{self.name}: the delta link was last used more than 72 h ago ({used_at}); "
+                                 "re-reading the collection.")
         yield from self._initial_load()
 
     # ---- reading -----------------------------------------------------------------------------------------
@@ -110,25 +144,25 @@ class DeltaPartition(Partition):
             moment = moment.replace(tzinfo=timezone.utc)
         return _now() - moment < MAX_LINK_AGE
 
-    def _with_restarts(self, read: Any) -> List[Record]:
+    def _with_restarts(self, read: Callable[[], List[AirbyteMessage]]) -> List[AirbyteMessage]:
         for attempt in range(MAX_RESTARTS + 1):
             try:
                 return read()
             except _Restart:
-                self._logger.warning(f"{self.stream_name()}: continuation token rejected (409); restarting the read "
+                self._logger.warning(f"{self.name}: continuation token rejected (409); restarting the read "
                                      f"(attempt {attempt + 1} of {MAX_RESTARTS}).")
         raise self._too_many_restarts()
 
     def _too_many_restarts(self) -> AirbyteTracedException:
         return AirbyteTracedException(
-            message=f"Protime kept rejecting the continuation tokens of {self._settings.collection} (409); retry the sync later.",
-            failure_type=FailureType.transient_error,
-        )
+            message=f"Protime kept rejecting the continuation tokens of {self._settings.collection} (409); run the "
+                    "sync again later.",
+            failure_type=FailureType.transient_error, stream_descriptor=StreamDescriptor(name=self.name))
 
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         """Yield each page body, following relative nextLinks until absent (empty pages included)."""
         while True:
-            response = self._requester.send_request(path=path, request_params=params, stream_slice=self._slice)
+            response = self._requester.send_request(path=path, request_params=params)
             body = self._body(response)
             yield body
             next_link = body.get("nextLink")
@@ -137,6 +171,7 @@ class DeltaPartition(Partition):
             path, params = next_link, {}
 
     def _body(self, response: Optional[requests.Response]) -> Mapping[str, Any]:
+        """The page's body: its shape ({value: [...], nextLink?, deltaLink?}) was checked by the response contract."""
         if response is None:
             raise AirbyteTracedException(message=f"Protime gave no answer for {self._settings.collection}.",
                                          failure_type=FailureType.transient_error)
@@ -144,48 +179,50 @@ class DeltaPartition(Partition):
             raise _Restart()
         if response.status_code == 410:
             raise _Gone()
-        try:
-            body = response.json()
-        except ValueError as error:
-            raise AirbyteTracedException(
-                message=f"Protime answered {self._settings.collection} with a body that is not JSON.",
-                internal_message=str(error), failure_type=FailureType.system_error) from error
-        if not isinstance(body, Mapping) or not isinstance(body.get("value", []), list):
-            raise AirbyteTracedException(
-                message=f"Protime answered {self._settings.collection} without a `value` list.",
-                failure_type=FailureType.system_error)
-        return body
+        return response.json()
 
-    def _record(self, data: Mapping[str, Any]) -> Record:
-        return Record(data=dict(data), stream_name=self.stream_name(), associated_slice=self._slice)
+    def _record(self, data: Mapping[str, Any]) -> AirbyteMessage:
+        return AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(
+            stream=self.name, data=dict(data), emitted_at=int(time.time() * 1000)))
 
-    def _finish(self, body: Mapping[str, Any]) -> None:
+    def _state_message(self, value: Mapping[str, Any]) -> AirbyteMessage:
+        self._states.update_state_for_stream(self.name, None, dict(value))
+        return self._states.create_state_message(self.name, None)
+
+    def _delta_link_state(self, body: Mapping[str, Any]) -> AirbyteMessage:
         link = body.get("deltaLink")
         if not link:
             raise AirbyteTracedException(
-                message=f"Protime's last page of {self._settings.collection} carried no deltaLink; the delta cannot continue.",
-                failure_type=FailureType.system_error)
-        self.new_state = {"deltaLink": link, "deltaLinkUsedAt": _iso(_now())}
+                message=f"Protime's last page of {self._settings.collection} carried no deltaLink; the delta cannot "
+                        "continue. Run the sync again; if it persists, set `incremental_mode` to `window`.",
+                failure_type=FailureType.system_error, stream_descriptor=StreamDescriptor(name=self.name))
+        return self._state_message({"deltaLink": link, "deltaLinkUsedAt": _iso(_now())})
 
-    def _initial_load(self) -> Iterator[Record]:
-        """Streamed page by page (it can be large); a 409 restarts it, re-emitting the pages already read."""
+    def _initial_load(self, resume_from: Optional[str] = None) -> Iterator[AirbyteMessage]:
+        """Streamed page by page, with a checkpoint after each page; a 409 restarts it from its first request
+        (re-emitting the pages already read in this sync)."""
         params: dict[str, Any] = {"delta": ""}
         if self._settings.start_date:
             params["filter"] = f"date ge '{self._settings.start_date}'"
+        started = str((self._state.get("initialLoad") or {}).get("startedAt") or _iso(_now()))
         for attempt in range(MAX_RESTARTS + 1):
             body: Mapping[str, Any] = {}
+            path, query = (resume_from, {}) if resume_from else (self._settings.collection, params)
             try:
-                for body in self._pages(self._settings.collection, params):
+                for body in self._pages(path, query):
                     yield from (self._record(item) for item in body.get("value", []))
+                    if body.get("nextLink"):
+                        yield self._state_message({"initialLoad": {"nextLink": body["nextLink"], "startedAt": started}})
             except _Restart:
-                self._logger.warning(f"{self.stream_name()}: continuation token rejected (409); restarting the "
-                                     f"initial load (attempt {attempt + 1} of {MAX_RESTARTS}).")
+                self._logger.warning(f"{self.name}: continuation token rejected (409); restarting the initial load "
+                                     f"(attempt {attempt + 1} of {MAX_RESTARTS}).")
+                resume_from = None
                 continue
-            self._finish(body)
+            yield self._delta_link_state(body)
             return
         raise self._too_many_restarts()
 
-    def _read_changes(self, link: str) -> List[Record]:
+    def _read_changes(self, link: str) -> List[AirbyteMessage]:
         deleted_at = _iso(_now())
         latest: dict[Any, dict[str, Any]] = {}
         body: Mapping[str, Any] = {}
@@ -197,62 +234,4 @@ class DeltaPartition(Partition):
                 known = latest.get(data.get("id"))
                 if known is None or str(data.get(CURSOR_FIELD) or "") >= str(known.get(CURSOR_FIELD) or ""):
                     latest[data.get("id")] = data
-        self._finish(body)
-        return [self._record(data) for data in latest.values()]
-
-
-class DeltaCursor(Cursor):
-    """Holds `{"deltaLink", "deltaLinkUsedAt"}`; emits it once the sync's single partition is done."""
-
-    def __init__(self, stream_name: str, state: Mapping[str, Any], message_repository: MessageRepository) -> None:
-        self._stream_name = stream_name
-        self._state: MutableMapping[str, Any] = dict(state or {})
-        self._message_repository = message_repository
-        self._state_manager = ConnectorStateManager()
-
-    @property
-    def state(self) -> MutableMapping[str, Any]:
-        return self._state
-
-    def observe(self, record: Record) -> None:
-        pass
-
-    def close_partition(self, partition: Partition) -> None:
-        new_state = getattr(partition, "new_state", None)
-        if new_state:
-            self._state = dict(new_state)
-        self._emit()
-
-    def ensure_at_least_one_state_emitted(self) -> None:
-        self._emit()
-
-    def should_be_synced(self, record: Record) -> bool:
-        return True
-
-    def _emit(self) -> None:
-        self._state_manager.update_state_for_stream(self._stream_name, None, self._state)
-        self._message_repository.emit_message(self._state_manager.create_state_message(self._stream_name, None))
-
-
-class DeltaPartitionGenerator(PartitionGenerator):
-    def __init__(self, settings: DeltaSettings, requester: HttpRequester, cursor: DeltaCursor,
-                 logger: logging.Logger) -> None:
-        self._settings, self._requester, self._cursor, self._logger = settings, requester, cursor, logger
-
-    def generate(self) -> Iterable[Partition]:
-        yield DeltaPartition(self._settings, self._requester, self._cursor.state, self._logger)
-
-
-def build_delta_stream(settings: DeltaSettings, requester: HttpRequester, json_schema: Any,
-                       state: Mapping[str, Any], message_repository: MessageRepository,
-                       logger: logging.Logger) -> DefaultStream:
-    cursor = DeltaCursor(settings.stream_name, state, message_repository)
-    return DefaultStream(
-        partition_generator=DeltaPartitionGenerator(settings, requester, cursor, logger),
-        name=settings.stream_name,
-        json_schema=json_schema,
-        primary_key=["id"],
-        cursor_field=CursorField(CURSOR_FIELD),
-        logger=logger,
-        cursor=cursor,
-    )
+        return [*(self._record(data) for data in latest.values()), self._delta_link_state(body)]

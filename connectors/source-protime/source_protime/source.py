@@ -1,169 +1,108 @@
 """SourceProtime: the declarative manifest, plus what depends on the catalog and the config at run time.
 
-- The OAuth scope list is derived from the selected streams (each stream names its scope in `$parameters`);
-  without a catalog (spec, check, discover) the token asks for the scopes of every stream.
-- With `incremental_mode: delta` (default), streams marked `delta: true` in the manifest that sync
-  incrementally (or are discovered) are swapped for the delta reader of delta.py.
-- `external_references` entries are validated here with a message naming the entry.
+Three ManifestSource hooks (connector_kit.declarative), each documented where it is:
+- `prepare_manifest`: the OAuth scope list becomes the selected streams' scopes;
+- `discover` and `read`: with `incremental_mode: delta` (default), the delta-capable streams sync from Protime's
+  change feed (delta.py) instead of the manifest's reader.
 """
 
-from __future__ import annotations
-
+import copy
 import logging
-import re
-from copy import deepcopy
 from typing import Any, Iterator, List, Mapping, Optional
 
 from airbyte_cdk.models import (
-    AirbyteConnectionStatus,
+    AirbyteCatalog,
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
-    FailureType,
-    Status,
+    StreamDescriptor,
     SyncMode,
 )
-from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
-from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
-from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
-from airbyte_cdk.sources.streams.concurrent.abstract_stream import AbstractStream
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.declarative import ManifestSource
+from connector_kit.manifest import resolve
 
-from source_protime.delta import DeltaSettings, build_delta_stream
-
-logger = logging.getLogger("airbyte")
-
-_COLLECTION = re.compile(r"^[a-z][a-z-]*[a-z]$")
-_FORBIDDEN_IN_REFERENCE = set("(),")
+from source_protime.delta import CURSOR_FIELD, DeltaReader, DeltaSettings, delta_requester
 
 
-def external_reference_errors(config: Mapping[str, Any]) -> List[str]:
-    """Problems of the `external_references` config, one sentence per malformed entry (empty when valid)."""
-    entries = config.get("external_references") or []
-    if not isinstance(entries, list):
-        return ["`external_references` must be a list of {collection, reference} objects."]
-    errors = []
-    for index, entry in enumerate(entries):
-        where = f"`external_references[{index}]`"
-        if not isinstance(entry, Mapping):
-            errors.append(f"{where} must be an object with `collection` and `reference`, got {entry!r}.")
-            continue
-        collection, reference = entry.get("collection"), entry.get("reference")
-        if not isinstance(collection, str) or not _COLLECTION.match(collection):
-            errors.append(f"{where}: `collection` must be a Protime collection name such as `people`, got {collection!r}.")
-        if not isinstance(reference, str) or not reference.strip() or _FORBIDDEN_IN_REFERENCE & set(reference):
-            errors.append(f"{where}: `reference` must be a reference name such as `@badge-number` or `HRMID`, "
-                          f"without parentheses or commas, got {reference!r}.")
-    return errors
+class SourceProtime(ManifestSource):
+    package = "source_protime"
 
+    # ---- the manifest for this run ----------------------------------------------------------------------------
+    def prepare_manifest(self, manifest: dict[str, Any], config: Mapping[str, Any],
+                         catalog: Optional[ConfiguredAirbyteCatalog]) -> dict[str, Any]:
+        """The OAuth scope is the selected streams' scopes (each stream names its own in `$parameters`), so a client
+        granted only some collections gets a token; without a catalog (spec, check, discover) it asks for all."""
+        manifest = super().prepare_manifest(manifest, config, catalog)
+        if catalog is not None and catalog.streams:
+            selected = {c.stream.name for c in catalog.streams}
+            scopes = [p["scope"] for name, p in self._parameters().items() if name in selected and p.get("scope")]
+            if scopes:
+                manifest["definitions"]["authenticator"]["request_body"]["scope"] = " ".join(dict.fromkeys(scopes))
+        return manifest
 
-class SourceProtime(YamlDeclarativeSource):
-    def __init__(
-        self,
-        catalog: Optional[ConfiguredAirbyteCatalog] = None,
-        config: Optional[Mapping[str, Any]] = None,
-        state: Optional[List[AirbyteStateMessage]] = None,
-        **kwargs: Any,
-    ) -> None:
-        self._catalog = catalog
-        self._built_with_config = bool(config)
-        super().__init__(path_to_yaml="manifest.yaml", catalog=catalog, config=config, state=state, **kwargs)
-        scopes = self.required_scopes()
-        if scopes:
-            _set_scope(self._source_config, " ".join(scopes))
+    def _parameters(self) -> dict[str, Mapping[str, Any]]:
+        return {s["name"]: s.get("$parameters", {}) for s in resolve(self.manifest)["streams"]}
 
-    # ---- late configuration ------------------------------------------------------------------------------
-    # The declarative engine reads config, catalog and state from the constructor only. run.py passes them
-    # there; callers that build `SourceProtime()` bare and hand them to the protocol methods afterwards (the
-    # standard tests, PyAirbyte's in-process runners) get the source rebuilt with them before anything runs.
-    def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
-        config = super().configure(config, temp_dir)
-        if not self._built_with_config and config:
-            SourceProtime.__init__(self, catalog=self._catalog, config=config)
-        return config
+    def _delta_names(self, config: Mapping[str, Any]) -> list[str]:
+        """The streams that sync from the change feed when they sync incrementally."""
+        if (config.get("incremental_mode") or "delta") != "delta":
+            return []
+        return [name for name, parameters in self._parameters().items() if parameters.get("delta")]
+
+    # ---- the protocol -------------------------------------------------------------------------------------------
+    def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:
+        """In delta mode, the delta-capable streams are incremental on `changeVersion` (the change feed's order)."""
+        catalog = super().discover(logger, config)
+        for stream in catalog.streams:
+            if stream.name in self._delta_names(config):
+                stream.supported_sync_modes = [SyncMode.full_refresh, SyncMode.incremental]
+                stream.source_defined_cursor = True
+                stream.default_cursor_field = [CURSOR_FIELD]
+                stream.is_resumable = True
+        return catalog
 
     def read(self, logger: logging.Logger, config: Mapping[str, Any], catalog: ConfiguredAirbyteCatalog,
              state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
-        if self._catalog is None and catalog is not None:
-            SourceProtime.__init__(self, catalog=catalog, config=config or self._config, state=state)
-        yield from super().read(logger, config, catalog, state)
-
-    # ---- catalog-dependent pieces ------------------------------------------------------------------------
-    def _stream_parameters(self) -> dict[str, Mapping[str, Any]]:
-        return {s.get("name"): s.get("$parameters", {}) for s in self._source_config.get("streams", [])}
-
-    def _sync_modes(self) -> Optional[dict[str, SyncMode]]:
-        if self._catalog is None or not self._catalog.streams:
-            return None
-        return {c.stream.name: c.sync_mode for c in self._catalog.streams}
-
-    def required_scopes(self) -> List[str]:
-        """Scopes of the selected streams, in manifest order; empty when the catalog is unknown (keep all)."""
-        modes = self._sync_modes()
-        if modes is None:
-            return []
-        scopes: List[str] = []
-        for name, parameters in self._stream_parameters().items():
-            scope = parameters.get("scope")
-            if name in modes and scope and scope not in scopes:
-                scopes.append(scope)
-        return scopes
-
-    # ---- streams -----------------------------------------------------------------------------------------
-    def streams(self, config: Mapping[str, Any]) -> List[AbstractStream]:  # type: ignore[override]
-        errors = external_reference_errors(self._config)
-        if errors:
-            raise AirbyteTracedException(message=" ".join(errors), failure_type=FailureType.config_error)
-        streams = super().streams(config)
-        if (self._config.get("incremental_mode") or "delta") != "delta":
-            return streams
-        modes = self._sync_modes()
-        parameters = self._stream_parameters()
-        result: List[AbstractStream] = []
-        for stream in streams:
-            params = parameters.get(stream.name, {})
-            incremental = modes is None or modes.get(stream.name) == SyncMode.incremental
-            result.append(self._delta_stream(stream, params) if params.get("delta") and incremental else stream)
-        return result
-
-    def _delta_stream(self, declarative: AbstractStream, params: Mapping[str, Any]) -> AbstractStream:
-        definition = deepcopy(self._source_config["definitions"]["delta_requester"])
-        definition["$parameters"] = {"name": declarative.name, "path": params["path"], "scope": params["scope"]}
-        definition = ManifestComponentTransformer().propagate_types_and_parameters("", definition, {})
-        requester = self._constructor.create_component(HttpRequesterModel, definition, self._config,
-                                                       name=declarative.name)
-        date_filtered = "incremental_sync" in self._stream_config(declarative.name)
-        settings = DeltaSettings(
-            stream_name=declarative.name,
-            collection=params["path"],
-            start_date=self._config.get("start_date") if date_filtered else None,
-        )
-        state = self._connector_state_manager.get_stream_state(declarative.name, None)
-        return build_delta_stream(settings, requester, declarative.get_json_schema, state,
-                                  self._message_repository, self.logger)
-
-    def _stream_config(self, name: str) -> Mapping[str, Any]:
-        return next((s for s in self._source_config.get("streams", []) if s.get("name") == name), {})
-
-    # ---- check -------------------------------------------------------------------------------------------
-    def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        errors = external_reference_errors(self._config)
-        if errors:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(errors))
-        try:
-            return super().check(logger, config)
-        except AirbyteTracedException as error:
-            return AirbyteConnectionStatus(status=Status.FAILED, message=error.message or str(error))
+        """In delta mode, streams marked `delta: true` that sync incrementally are read by delta.py's reader (after
+        the CDK engine has read the others); a failing stream does not stop the others."""
+        deltas = {c.stream.name for c in catalog.streams
+                  if c.stream.name in self._delta_names(config) and c.sync_mode == SyncMode.incremental}
+        declarative = ConfiguredAirbyteCatalog(streams=[c for c in catalog.streams if c.stream.name not in deltas])
+        engine_error: Optional[Exception] = None
+        if declarative.streams:
+            try:  # the engine is built for the whole catalog (one token with every selected stream's scope)
+                yield from self.engine(config, catalog, state).read(logger, config, declarative, state)
+            except Exception as error:  # noqa: BLE001 - the delta streams still run; the error is raised below
+                engine_error = error
+        delta_failed = False
+        if deltas:
+            resolved = resolve(self.prepare_manifest(copy.deepcopy(self.manifest), config, catalog))
+            windowed = {s["name"] for s in resolved["streams"] if "incremental_sync" in s}
+            for name in sorted(deltas):
+                parameters = self._parameters()[name]
+                settings = DeltaSettings(stream_name=name, collection=parameters["collection"],
+                                         start_date=config.get("start_date") if name in windowed else None)
+                reader = DeltaReader(settings, delta_requester(resolved, config, name, parameters), state or [], logger)
+                try:
+                    yield from reader.read()
+                except Exception as error:  # noqa: BLE001 - reported with its stream by the entry point
+                    descriptor = StreamDescriptor(name=name)
+                    yield AirbyteTracedException.from_exception(error, stream_descriptor=descriptor) \
+                        .as_sanitized_airbyte_message(stream_descriptor=descriptor)
+                    delta_failed = True
+        if delta_failed:
+            if engine_error is not None and not _is_summary(engine_error):
+                yield AirbyteTracedException.from_exception(engine_error).as_sanitized_airbyte_message()
+            raise AirbyteTracedException(message="Some streams did not sync; see their errors.",
+                                         internal_message=SUMMARY)
+        if engine_error is not None:
+            raise engine_error
 
 
-def _set_scope(node: Any, scope: str) -> None:
-    """Replace the `scope` of every OAuth refresh body in the resolved manifest."""
-    if isinstance(node, dict):
-        body = node.get("refresh_request_body")
-        if isinstance(body, dict) and "scope" in body:
-            body["scope"] = scope
-        for value in node.values():
-            _set_scope(value, scope)
-    elif isinstance(node, list):
-        for value in node:
-            _set_scope(value, scope)
+# The CDK's closing exception after stream failures (the entry point composes its report from the streams' own).
+SUMMARY = "Concurrent read failure"
+
+
+def _is_summary(error: Exception) -> bool:
+    return isinstance(error, AirbyteTracedException) and error.internal_message == SUMMARY

@@ -1,13 +1,13 @@
 """OAuth client credentials: scopes from the catalog, one token reused, renewal on 401, actionable 403 and token errors."""
 
-import logging
+from urllib.parse import urlencode
 
-from airbyte_cdk.models import Status
-from airbyte_cdk.test.mock_http import HttpMocker
+from airbyte_cdk.models import FailureType, Status
+from airbyte_cdk.test.mock_http import HttpMocker, HttpRequest
+from freezegun import freeze_time
 
-from helpers import records, run_read
-from request_builder import catalog, collection, config, error, page, scope, template, token_request, token_response
-from source_protime import SourceProtime
+from protime_api import (catalog, collection, config, error, page, read, records, run_check, scope, template,
+                         token_request, token_response)
 
 ALL_SCOPES = scope("people", "clockings", "absences", "absence-definitions", "contracts", "calculated-totals",
                    "shift-definitions", "departments", "break-definitions", "employers", "job-categories")
@@ -21,9 +21,8 @@ def test_given_two_selected_streams_when_read_then_one_token_with_their_scopes_i
     http_mocker.get(collection("paid-presences").with_token("tok-1").with_window("2026-01-01", "2026-01-10").build(),
                     page(template("paid_presences")["value"]))
 
-    from freezegun import freeze_time
     with freeze_time("2026-01-10T12:00:00Z"):
-        output = run_read(config(), catalog("people", "paid_presences"))
+        output = read(config(), catalog("people", "paid_presences"))
 
     assert len(records(output)) == 2
     http_mocker.assert_number_of_calls(token, 1)
@@ -34,9 +33,7 @@ def test_given_no_catalog_when_check_then_token_asks_for_every_scope(http_mocker
     http_mocker.post(token_request(ALL_SCOPES), token_response())
     http_mocker.get(collection("departments").build(), page(template("departments")["value"]))
 
-    status = SourceProtime(config=config()).check(logging.getLogger("test"), config())
-
-    assert status.status == Status.SUCCEEDED
+    assert run_check(config()).connection_status().status == Status.SUCCEEDED
 
 
 @HttpMocker()
@@ -46,7 +43,7 @@ def test_given_token_rejected_with_401_when_read_then_new_token_and_retry(http_m
     http_mocker.get(collection("departments").with_token("tok-1").build(), error("401", 401))
     http_mocker.get(collection("departments").with_token("tok-2").build(), page(template("departments")["value"]))
 
-    output = run_read(config(), catalog("departments"))
+    output = read(config(), catalog("departments"))
 
     assert [r["id"] for r in records(output)] == [10]
     http_mocker.assert_number_of_calls(token, 2)
@@ -57,29 +54,28 @@ def test_given_missing_scope_when_read_then_config_error_names_the_scope(http_mo
     http_mocker.post(token_request(scope("departments")), token_response())
     http_mocker.get(collection("departments").build(), error("403", 403))
 
-    output = run_read(config(), catalog("departments"), expecting_exception=True)
+    output = read(config(), catalog("departments"))
 
-    scoped = [e.trace.error for e in output.errors if "grant the API client the scope" in (e.trace.error.message or "")]
-    assert scoped, [e.trace.error.message for e in output.errors]
-    assert "connector-protimeapi-departments.read" in scoped[0].message
-    assert scoped[0].failure_type.value == "config_error"
+    error_ = output.errors[-1].trace.error
+    assert output.exit_code == 1 and "grant the API client the scope" in error_.message
+    assert "connector-protimeapi-departments.read" in error_.message
+    assert error_.failure_type == FailureType.config_error
 
 
 @HttpMocker()
 def test_given_wrong_client_secret_when_check_then_failure_names_the_fields(http_mocker: HttpMocker) -> None:
     http_mocker.post(token_request(ALL_SCOPES), error("token_invalid_client", 400))
 
-    status = SourceProtime(config=config()).check(logging.getLogger("test"), config())
+    output = run_check(config())
 
+    status = output.connection_status()
     assert status.status == Status.FAILED
     assert "client_id" in status.message and "client_secret" in status.message
-    assert "test-secret" not in status.message
+    assert "test-secret" not in output.text()
 
 
 @HttpMocker()
 def test_given_sandbox_environment_when_read_then_sandbox_hosts_are_used(http_mocker: HttpMocker) -> None:
-    from airbyte_cdk.test.mock_http import HttpRequest
-    from urllib.parse import urlencode
     body = urlencode({"grant_type": "client_credentials", "client_id": "test-client", "client_secret": "test-secret",
                       "scope": scope("departments")})
     http_mocker.post(HttpRequest("https://authentication.myprotimesandbox.eu/tenants/acme/connect/token", body=body),
@@ -87,6 +83,6 @@ def test_given_sandbox_environment_when_read_then_sandbox_hosts_are_used(http_mo
     http_mocker.get(HttpRequest("https://acme.myprotimesandbox.eu/connector/protimeapi/api/v1/departments"),
                     page(template("departments")["value"]))
 
-    output = run_read(config(environment="sandbox"), catalog("departments"))
+    output = read(config(environment="sandbox"), catalog("departments"))
 
     assert len(records(output)) == 1

@@ -2,8 +2,8 @@
 
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
-from helpers import assert_valid, records, run_read
-from request_builder import catalog, collection, config, error, page, scope, template, token_request, token_response
+from protime_api import (assert_valid, catalog, collection, config, error, page, read, records, responses, scope,
+                         template, token_request, token_response)
 
 PEOPLE = template("people")["value"][0]
 
@@ -17,10 +17,10 @@ def test_given_an_empty_page_with_next_link_when_read_then_paging_continues_to_t
                     page([], next_link="/connector/protimeapi/api/v1/people?continuationToken=p3"))
     http_mocker.get(collection("people").with_param("continuationToken", "p3").build(), page([{**PEOPLE, "id": 3}]))
 
-    output = run_read(config(incremental_mode="window"), catalog("people"))
+    output = read(config(incremental_mode="window"), catalog("people"))
 
     assert [r["id"] for r in records(output)] == [123152, 2, 3]
-    assert_valid(config(), output)
+    assert_valid(output)
 
 
 @HttpMocker()
@@ -28,7 +28,7 @@ def test_given_server_error_then_success_when_read_then_the_page_is_retried(http
     http_mocker.post(token_request(scope("departments")), token_response())
     http_mocker.get(collection("departments").build(), [error("500", 500), page(template("departments")["value"])])
 
-    output = run_read(config(), catalog("departments"))
+    output = read(config(), catalog("departments"))
 
     assert len(records(output)) == 1
 
@@ -39,7 +39,7 @@ def test_given_429_with_retry_after_when_read_then_it_waits_and_retries(http_moc
     employers = collection("employers").build()
     http_mocker.get(employers, [error("429", 429, {"Retry-After": "1"}), page(template("employers")["value"])])
 
-    output = run_read(config(), catalog("employers"))
+    output = read(config(), catalog("employers"))
 
     assert len(records(output)) == 1
     http_mocker.assert_number_of_calls(employers, 2)
@@ -51,6 +51,17 @@ def test_given_a_body_that_is_not_json_when_read_then_retried_not_taken_for_an_e
     garbled = HttpResponse('{"value": [ this is not json', status_code=200)
     http_mocker.get(collection("departments").build(), [garbled, page(template("departments")["value"])])
 
-    output = run_read(config(), catalog("departments"))
+    output = read(config(), catalog("departments"))
+
+    assert len(records(output)) == 1
+
+
+@HttpMocker()
+def test_given_a_page_without_value_when_read_then_retried_not_taken_for_the_end(http_mocker: HttpMocker) -> None:
+    http_mocker.post(token_request(scope("departments")), token_response())
+    http_mocker.get(collection("departments").build(), [responses.raw('{"error": "maintenance"}'),
+                                                       page(template("departments")["value"])])
+
+    output = read(config(), catalog("departments"))
 
     assert len(records(output)) == 1

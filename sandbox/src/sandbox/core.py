@@ -6,12 +6,16 @@ seeded data. Tests drive it in-process (the object itself: `emulator.faults`, `e
 mutation methods); `make sandbox` users drive it over HTTP under `/__sandbox/` (see `_admin`).
 
 Faults are one-shot counters or switches, scoped to a path prefix, so a test can say "the next two calls
-to /accounts get 503" without touching the others:
+to /accounts get 503" without touching the others (pending faults apply in the order they were added):
 
     emulator.faults.add(status=429, count=1, headers={"Retry-After": "1"}, path_prefix="/accounts")
     emulator.faults.add(status=503, count=3)
-    emulator.faults.add(malformed=True, count=1)
-    emulator.faults.delay_seconds = 0.5
+    emulator.faults.add(malformed=True, count=1)                 # a 200 whose body is not JSON
+    emulator.faults.add(status=200, raw=b"<html>...</html>")     # any body, as is (an HTML maintenance page)
+    emulator.faults.add(stall_seconds=5)                         # answer only after 5 s (a stalled socket)
+    emulator.faults.add(reset_mid_body=True)                     # headers and half the body, then the connection drops
+    emulator.faults.add(expire_tokens=True, count=1)             # credentials die now; the call then runs normally
+    emulator.faults.delay_seconds = 0.5                          # every answer, until cleared
     emulator.expire_tokens()
 """
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -55,6 +60,7 @@ class Response:
     body: JsonBody = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is instead of JSON-encoding `body`
+    cut_body: bool = False  # send only half of the body, then drop the connection (a reset mid-body)
 
     def encode(self) -> bytes:
         if self.raw is not None:
@@ -83,6 +89,10 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     malformed: bool = False  # 200 with a body that is not JSON
     drop: bool = False  # close the connection without an answer
+    raw: bytes | None = None  # this body, as is, with `status` (default 200)
+    stall_seconds: float = 0.0  # wait this long before answering (normally, unless another field says otherwise)
+    reset_mid_body: bool = False  # send the headers and half of the real answer's body, then close the connection
+    expire_tokens: bool = False  # invalidate every credential, then answer the call normally
 
 
 class Faults:
@@ -270,12 +280,27 @@ class Emulator:
             time.sleep(self.faults.delay_seconds)
         fault = self.faults.take(request.method, request.path)
         if fault is not None:
+            if fault.stall_seconds:
+                time.sleep(fault.stall_seconds)
+            if fault.expire_tokens:
+                self.expire_tokens()
             if fault.drop:
                 return None
             if fault.malformed:
                 return Response(200, raw=b'{"results": [ this is not json', headers={"Content-Type": "application/json"})
-            return Response(fault.status or 500, fault.body if fault.body is not None else {"message": "injected fault"},
-                            dict(fault.headers))
+            if fault.raw is not None:
+                return Response(fault.status or 200, raw=fault.raw, headers=dict(fault.headers))
+            if fault.status is not None or fault.body is not None:
+                return Response(fault.status or 500, fault.body if fault.body is not None else {"message": "injected fault"},
+                                dict(fault.headers))
+            if fault.reset_mid_body:
+                answer = self._route(request)
+                if answer is not None:
+                    answer.cut_body = True
+                return answer
+        return self._route(request)
+
+    def _route(self, request: Request) -> Response | None:
         early = self.before_route(request)
         if early is not None:
             return early
@@ -295,6 +320,8 @@ class Emulator:
         if action == "faults":
             payload = dict(payload)
             self.faults.delay_seconds = float(payload.pop("delay_seconds", self.faults.delay_seconds))
+            if isinstance(payload.get("raw"), str):
+                payload["raw"] = payload["raw"].encode()
             if payload:
                 self.faults.add(**payload)
             return Response(200, {"ok": True})
@@ -312,11 +339,20 @@ class Emulator:
     @staticmethod
     def _write(handler: BaseHTTPRequestHandler, response: Response) -> None:
         payload = response.encode()
-        handler.send_response(response.status)
-        headers = {"Content-Type": "application/json"} if payload else {}
-        headers.update(response.headers)
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.send_response(response.status)
+            headers = {"Content-Type": "application/json"} if payload else {}
+            headers.update(response.headers)
+            for name, value in headers.items():
+                handler.send_header(name, value)
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            if response.cut_body:
+                handler.wfile.write(payload[: len(payload) // 2])
+                handler.wfile.flush()
+                handler.close_connection = True
+                handler.connection.shutdown(socket.SHUT_RDWR)
+                return
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up first (a stalled answer past its read timeout)

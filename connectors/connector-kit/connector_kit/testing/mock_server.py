@@ -69,3 +69,26 @@ class Responses:
         for part in path:
             node = node[part]
         return {**copy.deepcopy(node), **fields}
+
+
+class SentRequests:
+    """The requests the connector really put on the wire (URL as sent, blank parameters included), recorded by
+    wrapping `requests.Session.send`: HttpMocker's matching normalises queries, this shows the raw form.
+    Create it inside the test, once HttpMocker has put its own `send` in place."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        import requests
+
+        self.urls: list[str] = []
+        original = requests.Session.send
+
+        def send(session: Any, request: Any, **kwargs: Any) -> Any:
+            self.urls.append(request.url)
+            return original(session, request, **kwargs)
+
+        monkeypatch.setattr(requests.Session, "send", send)
+
+    def queries(self, containing: str = "") -> list[str]:
+        from urllib.parse import urlsplit
+
+        return [urlsplit(url).query for url in self.urls if containing in url]

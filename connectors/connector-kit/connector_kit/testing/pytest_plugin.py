@@ -1,7 +1,8 @@
 """Fixtures of every connector's mock-server tests (`pytest_plugins = ["connector_kit.testing.pytest_plugin"]`).
 
 - `http_mocker`: a placeholder so pytest does not look for a real fixture; `@HttpMocker()` injects the mocker.
-- every test is a new sync: no token shared from an earlier test, a fresh HTTP cache directory;
+- every test is a new sync: no token, call budget or secret to mask carried over from an earlier test, and a
+  fresh HTTP cache directory;
 - `sleeps`: time.sleep is recorded instead of waited (the CDK's backoff and our own both sleep through it).
 """
 
@@ -12,7 +13,10 @@ from unittest.mock import MagicMock
 
 import pytest
 
+from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
+
 from connector_kit.auth import forget_all_tokens
+from connector_kit.pacing import forget_all_pacers
 
 
 @pytest.fixture
@@ -30,6 +34,9 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> MagicMock:
 @pytest.fixture(autouse=True)
 def new_sync(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[None]:
     forget_all_tokens()
+    forget_all_pacers()
+    update_secrets([])
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))
     yield
     forget_all_tokens()
+    forget_all_pacers()

@@ -1,0 +1,73 @@
+"""The CDK behaviours the kit relies on, pinned: a CDK upgrade that changes one of them fails here first.
+
+- HttpClient applies the session's authenticator to a request again before each retry (the authenticator is how
+  the kit arms the response check and waits for the call budget on every send);
+- requests-cache, as the CDK's HttpClient sets it up, does not store an answer whose response hook raised, so a
+  retry reaches the server and a later reader gets the good answer;
+- the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it).
+"""
+
+import logging
+
+import pytest
+import requests
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from connector_kit import entrypoint
+from connector_kit.auth import SharedTokenAuthenticator
+from connector_kit.errors import VendorErrorHandler
+
+URL = "https://api.example.com/items"
+LOGGER = logging.getLogger("airbyte")
+
+
+class CountingAuthenticator(SharedTokenAuthenticator):
+    def __call__(self, request):
+        self.calls = getattr(self, "calls", 0) + 1
+        return super().__call__(request)
+
+
+def client(use_cache: bool = False, max_retries: int = 3) -> tuple[HttpClient, CountingAuthenticator]:
+    config = {"max_retries": max_retries, "retry_backoff_seconds": 0.01}
+    auth = CountingAuthenticator(config=config, parameters={}, token_url="https://api.example.com/token",
+                                 request_body={"k": "v"}, vendor="Vendor",
+                                 response_contract={"vendor": "Vendor", "rules": [{"path": "", "body": "array"}]})
+    handler = VendorErrorHandler(config=config, parameters={}, vendor="Vendor")
+    return HttpClient(name="items", logger=LOGGER, error_handler=handler, authenticator=auth, use_cache=use_cache,
+                      backoff_strategy=handler.backoff_strategies), auth
+
+
+def test_given_a_retried_call_then_the_authenticator_signs_it_again_each_time(requests_mock, sleeps):
+    requests_mock.post("https://api.example.com/token", json={"access_token": "t", "expires_in": 3600})
+    requests_mock.get(URL, [{"status_code": 503}, {"status_code": 503}, {"json": []}])
+    http, auth = client()
+
+    _, response = http.send_request("GET", URL, request_kwargs={})
+
+    assert response.status_code == 200 and auth.calls == 3
+
+
+def test_given_an_answer_that_failed_its_check_then_the_cache_never_stores_it(requests_mock, sleeps, tmp_path):
+    requests_mock.post("https://api.example.com/token", json={"access_token": "t", "expires_in": 3600})
+    items = requests_mock.get(URL, [{"text": "<html>proxy</html>"}, {"json": [{"id": 1}]}])
+    http, _ = client(use_cache=True)
+
+    _, first = http.send_request("GET", URL, request_kwargs={})
+    _, again = http.send_request("GET", URL, request_kwargs={})
+
+    assert first.json() == [{"id": 1}] and again.json() == [{"id": 1}]
+    assert items.call_count == 2  # the bad answer and its retry reached the server; the repeat came from the cache
+    assert getattr(again, "from_cache", False)
+
+
+def test_given_retries_used_up_then_the_cdk_prefixes_the_handler_message_as_the_entry_point_expects(requests_mock, sleeps):
+    requests_mock.post("https://api.example.com/token", json={"access_token": "t", "expires_in": 3600})
+    requests_mock.get(URL, status_code=503, json={"message": "down"})
+    http, _ = client(max_retries=1)
+
+    with pytest.raises(AirbyteTracedException) as error:
+        http.send_request("GET", URL, request_kwargs={})
+
+    assert error.value.message.startswith(entrypoint._EXHAUSTED)
+    assert entrypoint.readable(error.value.message).startswith("Retries used up: Vendor answered 503 to GET /items")
