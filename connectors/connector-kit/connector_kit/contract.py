@@ -40,6 +40,21 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# A checked answer keeps its parsed body here, so the extractor and the paginator do not parse it again.
+PARSED_BODY = "connector_kit_parsed_body"
+
+
+def parsed_body(response: requests.Response) -> Any:
+    """The answer's JSON body: the one the contract check already parsed, else parsed now."""
+    body = getattr(response, PARSED_BODY, _UNSET)
+    if body is _UNSET:
+        body = orjson.loads(response.content) if response.content else None
+    return body
+
+
+_UNSET = object()
+
+
 class UnexpectedBody(requests.exceptions.RequestException):
     """A 2xx answer whose body is not the documented shape (or not JSON)."""
 
@@ -130,6 +145,8 @@ class ResponseContract:
             problem = "the body is not JSON"
         else:
             problem = rule.problem(body)
+            if not problem:
+                setattr(response, PARSED_BODY, body)
         if problem:
             raise UnexpectedBody(
                 f"{self.vendor} answered {endpoint_of(response.request)} with HTTP {response.status_code} but "

@@ -31,7 +31,8 @@ from airbyte_cdk.models import (
 from airbyte_cdk.sources import Source
 
 from connector_kit.manifest import load_manifest, resolve, stream_name, streams
-from connector_kit.settings import HttpSettings, with_http_settings
+from connector_kit.settings import HttpSettings
+from connector_kit.spec import manifest_spec_document
 
 
 def _replace_keys(node: Any, values: Mapping[str, Any]) -> None:
@@ -98,12 +99,8 @@ class ManifestSource(Source):
 
     # ---- the protocol ---------------------------------------------------------------------------------------
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
-        # Read from the manifest directly: `spec` needs no engine (and starts faster without one).
-        spec = self.manifest["spec"]
-        document: dict[str, Any] = {"connectionSpecification": with_http_settings(spec["connection_specification"])}
-        if spec.get("documentation_url"):
-            document["documentationUrl"] = spec["documentation_url"]
-        return ConnectorSpecificationSerializer.load(document)
+        # Read from the manifest directly: `spec` needs no engine (see connector_kit.spec).
+        return ConnectorSpecificationSerializer.load(manifest_spec_document(self.manifest["spec"]))
 
     def configure(self, config: Mapping[str, Any], temp_dir: str) -> Mapping[str, Any]:
         return config

@@ -1,8 +1,10 @@
 """Which records of an incremental slice are emitted: inside the window, each once."""
 
+import requests
 from airbyte_cdk.sources.types import StreamSlice
 
-from connector_kit.records import SliceWindowFilter
+from connector_kit.contract import PARSED_BODY
+from connector_kit.records import KeyExtractor, SliceWindowFilter
 
 
 def window_filter(**fields) -> SliceWindowFilter:
@@ -49,3 +51,24 @@ def test_given_a_dedup_key_then_each_record_once_and_memory_bounded():
 
 def test_given_a_full_refresh_stream_then_nothing_is_filtered_by_date():
     assert [r["id"] for r in window_filter().filter_records(RECORDS, {}, None)] == [r["id"] for r in RECORDS]
+
+
+def answer(body: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code, response._content = 200, body  # a Response built by hand has no other way to hold a body
+    return response
+
+
+def test_given_a_key_then_the_records_under_it_and_the_answer_is_parsed_once():
+    response = answer(b'{"results": [{"id": 1}, {"id": 2}], "page": 1}')
+    setattr(response, PARSED_BODY, {"results": [{"id": "from the contract check"}]})
+    assert list(KeyExtractor(config={}, parameters={}, key="results").extract_records(response)) == [
+        {"id": "from the contract check"}]
+    assert list(KeyExtractor(config={}, parameters={}, key="results").extract_records(answer(b'{"results": [{"id": 1}]}'))) == [{"id": 1}]
+
+
+def test_given_no_key_then_the_answer_is_the_record_or_the_list_of_records():
+    assert list(KeyExtractor(config={}, parameters={}).extract_records(answer(b'{"id": "one"}'))) == [{"id": "one"}]
+    assert list(KeyExtractor(config={}, parameters={}).extract_records(answer(b'[{"id": 1}, {"id": 2}]'))) == [{"id": 1}, {"id": 2}]
+    assert list(KeyExtractor(config={}, parameters={}).extract_records(answer(b""))) == []
+    assert list(KeyExtractor(config={}, parameters={}, key="results").extract_records(answer(b'{"page": 1}'))) == []

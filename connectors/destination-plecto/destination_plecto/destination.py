@@ -12,11 +12,12 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
+    ConnectorSpecificationSerializer,
     Status,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit.entrypoint import run_destination
-from connector_kit.settings import with_http_settings
+from connector_kit.spec import packaged_spec_document
 
 from destination_plecto.client import PlectoClient, PlectoError
 from destination_plecto.config import PlectoConfig, resolve_streams
@@ -71,9 +72,7 @@ class DestinationPlecto(Destination):
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         """spec.json, plus the HTTP settings every connector of the repo shares (connector_kit.settings)."""
-        spec = super().spec(logger)
-        spec.connectionSpecification = with_http_settings(spec.connectionSpecification)
-        return spec
+        return ConnectorSpecificationSerializer.load(packaged_spec_document("destination_plecto"))
 
     # Keep the platform's state `id` on the way in and out (protocol.py explains why).
     def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:

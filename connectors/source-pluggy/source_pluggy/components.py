@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.types import Config, Record
+from connector_kit.contract import parsed_body
 
 
 @dataclass
@@ -39,7 +40,7 @@ class NextQueryStringCursor(PaginationStrategy):
         last_page_token_value: Optional[Any],
         page_size_override: Optional[int] = None,
     ) -> Optional[Any]:
-        next_query = response.json().get("next")  # the shape was checked before any record was read
+        next_query = parsed_body(response).get("next")  # the shape was checked before any record was read
         if not next_query:
             return None
         after = parse_qs(urlsplit(next_query).query or next_query.lstrip("?")).get("after")

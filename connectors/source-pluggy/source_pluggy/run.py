@@ -1,18 +1,27 @@
-"""Console entry point `source-pluggy`."""
+"""Console entry point `source-pluggy`.
 
+`spec` is answered without importing the CDK (connector_kit.spec); every other command runs the full connector.
+"""
+
+import sys
 from typing import Callable, List, Optional
 
-from connector_kit.entrypoint import run_source, source_main
-
-from source_pluggy.source import SourcePluggy
+from connector_kit.spec import answered_spec
 
 
 def main(argv: List[str], emit: Optional[Callable[[str], None]] = None) -> int:
+    from connector_kit.entrypoint import source_main
+    from source_pluggy.source import SourcePluggy
+
     return source_main(SourcePluggy, argv, emit)
 
 
 def run() -> None:
-    run_source(SourcePluggy)
+    if not answered_spec(sys.argv[1:], "source_pluggy"):
+        from connector_kit.entrypoint import run_source
+        from source_pluggy.source import SourcePluggy
+
+        run_source(SourcePluggy)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import requests
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
 from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination_strategy import PaginationStrategy
 from airbyte_cdk.sources.types import Config, Record
+from connector_kit.contract import parsed_body
 
 logger = logging.getLogger("airbyte")
 
@@ -51,7 +52,7 @@ class SkipLimitPagination(PaginationStrategy):
 
     def next_page_token(self, response: requests.Response, last_page_size: int, last_record: Optional[Record],
                         last_page_token_value: Optional[Any], page_size_override: Optional[int] = None) -> Optional[Any]:
-        received = len(response.json())  # a JSON array: the shape was checked before any record was read
+        received = len(parsed_body(response))  # a JSON array: the shape was checked before any record was read
         skip = int(last_page_token_value or 0) + received
         if received == 0:
             return None

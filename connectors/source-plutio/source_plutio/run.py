@@ -1,18 +1,27 @@
-"""Console entry point `source-plutio`."""
+"""Console entry point `source-plutio`.
 
+`spec` is answered without importing the CDK (connector_kit.spec); every other command runs the full connector.
+"""
+
+import sys
 from typing import Callable, List, Optional
 
-from connector_kit.entrypoint import run_source, source_main
-
-from source_plutio.source import SourcePlutio
+from connector_kit.spec import answered_spec
 
 
 def main(argv: List[str], emit: Optional[Callable[[str], None]] = None) -> int:
+    from connector_kit.entrypoint import source_main
+    from source_plutio.source import SourcePlutio
+
     return source_main(SourcePlutio, argv, emit)
 
 
 def run() -> None:
-    run_source(SourcePlutio)
+    if not answered_spec(sys.argv[1:], "source_plutio"):
+        from connector_kit.entrypoint import run_source
+        from source_plutio.source import SourcePlutio
+
+        run_source(SourcePlutio)
 
 
 if __name__ == "__main__":

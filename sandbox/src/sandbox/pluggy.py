@@ -58,9 +58,13 @@ class PluggyEmulator(Emulator):
 
     def __init__(self, size: str | int = "small", seed: int = 42, key_lifetime: float = 7200.0,
                  rate_limit_per_minute: int = 360, retry_after: int = 60, page_size_cap: int = MAX_PAGE_SIZE,
-                 cursor_page_size: int = CURSOR_PAGE_SIZE) -> None:
+                 cursor_page_size: int = CURSOR_PAGE_SIZE, items: int | None = None,
+                 accounts_per_item: int | None = None) -> None:
+        """`size`: a name of SIZES, or a number of transactions per account (then 2 items of 3 accounts, unless
+        `items` and `accounts_per_item` say otherwise: the bench's many-partition tenants)."""
         super().__init__()
         self.size, self.seed = size, seed
+        self.shape = (items, accounts_per_item)
         self.key_lifetime = key_lifetime
         self.retry_after = retry_after
         self.page_size_cap = page_size_cap
@@ -68,11 +72,13 @@ class PluggyEmulator(Emulator):
         self.rate_limit = SlidingWindowLimit(rate_limit_per_minute, 60.0)
         self.keys: dict[str, float] = {}  # apiKey -> expiry (epoch seconds)
         self._lock = threading.Lock()
+        self._selections: dict[tuple, list[dict]] = {}  # /v2/transactions query -> its rows (see _selected_transactions)
         self._seed_data()
 
     # ---- seeded data -----------------------------------------------------------------------------------
     def _seed_data(self) -> None:
         n_items, n_accounts, n_tx = SIZES[self.size] if isinstance(self.size, str) else (2, 3, int(self.size))
+        n_items, n_accounts = self.shape[0] or n_items, self.shape[1] or n_accounts
         r = rng(self.seed, "pluggy")
         self.connectors = [self._connector(i) for i in range(0, 12)]
         self.categories = [self._category(i) for i in range(1, 31)]
@@ -200,6 +206,7 @@ class PluggyEmulator(Emulator):
             added.append(tx)
         with self._lock:
             self.transactions[account_id].extend(added)
+            self._selections.clear()
         return added
 
     def touch(self, collection: str, record_id: str, **changes: Any) -> dict:
@@ -207,6 +214,7 @@ class PluggyEmulator(Emulator):
         record = next(x for x in getattr(self, collection) if x["id"] == record_id)
         with self._lock:
             record.update(changes, updatedAt=iso_ms(now_utc()))
+            self._selections.clear()
         return record
 
     def connector_config(self) -> dict:
@@ -220,6 +228,7 @@ class PluggyEmulator(Emulator):
         super().reset()
         self.keys.clear()
         self.rate_limit.reset()
+        self._selections.clear()
         self._seed_data()
 
     def admin(self, action: str, payload: Any) -> Any:
@@ -338,22 +347,35 @@ class PluggyEmulator(Emulator):
         account_id = request.arg("accountId")
         if not account_id:
             return _error(400, "accountId is required", "INVALID_PARAMETERS")
-        created_from, date_from, date_to = request.arg("createdAtFrom"), request.arg("dateFrom"), request.arg("dateTo")
-        if created_from and date_from:
+        if request.arg("createdAtFrom") and request.arg("dateFrom"):
             return _error(400, "createdAtFrom cannot be combined with dateFrom", "INVALID_PARAMETERS")
+        kept = {k: request.arg(k) for k in ("accountId", "createdAtFrom", "dateFrom", "dateTo") if request.arg(k)}
+        return self._cursor_page(request, self._selected_transactions(account_id, kept, request.arg("ids")), kept)
+
+    def _selected_transactions(self, account_id: str, filters: dict[str, str], ids: str | None) -> list[dict]:
+        """The account's transactions matching the filters, newest `date` first. Filtered and sorted once per query
+        and kept until the data changes, so each page of a large account costs the same (a real API serves pages
+        from an index, not by re-sorting the account)."""
+        key = (account_id, tuple(sorted(filters.items())), ids)
+        with self._lock:
+            cached = self._selections.get(key)
+        if cached is not None:
+            return cached
         rows: Iterable[dict] = self.transactions.get(account_id, [])
+        created_from, date_from, date_to = filters.get("createdAtFrom"), filters.get("dateFrom"), filters.get("dateTo")
         if created_from:
             rows = [t for t in rows if t["createdAt"] >= _normalise(created_from)]
         if date_from:
             rows = [t for t in rows if t["date"][:10] >= date_from[:10]]
         if date_to:
             rows = [t for t in rows if t["date"][:10] <= date_to[:10]]
-        if request.arg("ids"):
-            wanted = set(request.arg("ids").split(","))
+        if ids:
+            wanted = set(ids.split(","))
             rows = [t for t in rows if t["id"] in wanted]
-        rows = sorted(rows, key=lambda t: (t["date"], t["id"]), reverse=True)
-        kept = {k: request.arg(k) for k in ("accountId", "createdAtFrom", "dateFrom", "dateTo") if request.arg(k)}
-        return self._cursor_page(request, rows, kept)
+        selected = sorted(rows, key=lambda t: (t["date"], t["id"]), reverse=True)
+        with self._lock:
+            self._selections[key] = selected
+        return selected
 
     @route("GET", r"/transactions")
     def legacy_transactions(self, request: Request) -> Response:
