@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import pendulum
 
 from destination_plecto.config import ResolvedStream
+from destination_plecto.plecto_fields import FieldKind, describe_type, fits
 
 # Keys of the request body that are not custom fields: a record field with one of these names is not sent by
 # the default field mapping (it would overwrite the key; `id` is the registration's own UUID in Plecto's answers);
@@ -30,6 +31,11 @@ CDC_DELETED_AT = "_ab_cdc_deleted_at"
 # Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is March 1973.
 EPOCH_MILLIS_THRESHOLD = 100_000_000_000
 DATE_START = re.compile(r"^\d{4}-?\d{2}-?\d{2}")
+
+
+def sent_by_default(record_field: str) -> bool:
+    """Whether the default mapping (no `fields`) sends a top-level record field as a Plecto field."""
+    return not record_field.startswith(METADATA_PREFIXES) and record_field not in RESERVED_KEYS
 
 
 class InvalidRecord(Exception):
@@ -160,9 +166,9 @@ class RegistrationMapper:
                 iso = normalise_date(record.get(self.mapping.date_field))
                 if iso is not None:
                     registration["date"] = iso
+            registration.update(self._fields(record))
         except (InvalidRecord, ValueError) as error:
             raise InvalidRecord(str(error), external_id) from error
-        registration.update(self._fields(record))
         return registration
 
     def _member(self, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,18 +189,25 @@ class RegistrationMapper:
 
     def _fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
         if self.mapping.fields:
-            return {plecto: field_value(record.get(source)) for plecto, source in self.mapping.fields}
-        out = {}
-        for name, value in record.items():
-            if name.startswith(METADATA_PREFIXES):
-                continue
-            if name in RESERVED_KEYS:
-                if name not in self._warned_reserved:
-                    self._warned_reserved.add(name)
-                    self.logger.warning(
-                        f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is not "
-                        f"sent as a field; map it under another name in the stream's 'fields' to send it."
-                    )
-                continue
-            out[name] = field_value(value)
-        return out
+            chosen = [(plecto, source, record.get(source)) for plecto, source in self.mapping.fields]
+        else:
+            chosen = [(name, name, value) for name, value in record.items() if self._sent_by_default(name)]
+        known = self.stream.data_source_fields
+        if known is not None:  # type hints, where Plecto said the field's type
+            for plecto, source, value in chosen:
+                kind = known.kind(plecto)
+                if not fits(kind, value):
+                    expected = " (true or false)" if kind is FieldKind.YES_NO else ""
+                    raise InvalidRecord(f"record field '{source}' holds {describe_type(value)}, but Plecto field "
+                                        f"'{plecto}' is a {kind.value} field{expected}")
+        return {plecto: field_value(value) for plecto, _, value in chosen}
+
+    def _sent_by_default(self, name: str) -> bool:
+        """`sent_by_default`, with a warning the first time a field is held back for its reserved name."""
+        if name in RESERVED_KEYS and name not in self._warned_reserved:
+            self._warned_reserved.add(name)
+            self.logger.warning(
+                f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is not "
+                f"sent as a field; map it under another name in the stream's 'fields' to send it."
+            )
+        return sent_by_default(name)

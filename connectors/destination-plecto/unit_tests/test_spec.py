@@ -34,3 +34,21 @@ def test_given_full_mapping_when_validated_then_accepted():
     jsonschema.validate(ConfigBuilder().with_stream(
         external_id=["id"], member_api_id_field="owner", member_name_field="owner_name", date_field="date",
         fields=[{"plecto_field": "Value", "record_field": "amount"}]).with_(batch_size=50, on_invalid_record="skip").build(), SCHEMA)
+
+
+@pytest.mark.parametrize("data_source, ok", [
+    ("115d3085-90b8-4eac-9325-cee21a1f90b7", True), ("Deals (Airbyte)", True), ("", False), ("   ", False),
+])
+def test_given_data_source_when_validated_then_uuid_or_title_accepted_and_blank_refused(data_source, ok):
+    config = ConfigBuilder().with_stream(data_source=data_source).with_(create_missing_data_sources=True).build()
+    if ok:
+        jsonschema.validate(config, SCHEMA)
+    else:
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(config, SCHEMA)
+
+
+def test_given_spec_then_new_options_have_their_defaults():
+    properties = SCHEMA["properties"]
+    assert properties["create_missing_data_sources"]["default"] is False
+    assert (properties["on_missing_field"]["enum"], properties["on_missing_field"]["default"]) == (["warn", "fail"], "warn")
