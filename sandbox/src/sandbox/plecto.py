@@ -77,6 +77,14 @@ def _is_decimal(value: Any) -> bool:
     return True
 
 
+def _json_body(request: Request) -> tuple[Any, Response | None]:
+    """The request's JSON body, or the 400 that answers a body that is not JSON."""
+    try:
+        return request.json(), None
+    except ValueError:
+        return None, Response(400, {"message": "JSON parse error"})
+
+
 def _hex_uuid(r: Any) -> str:
     return uuid.UUID(seed.det_uuid(r)).hex  # Plecto shows UUIDs as 32 hex digits without dashes
 
@@ -247,10 +255,9 @@ class PlectoEmulator(Emulator):
     # ---- registrations ------------------------------------------------------------------------------
     @route("POST", rf"{API}/registrations/?")
     def post_registrations(self, request: Request) -> Response:
-        try:
-            body = request.json()
-        except ValueError:
-            return Response(400, {"message": "JSON parse error"})
+        body, unreadable = _json_body(request)
+        if unreadable:
+            return unreadable
         bulk = isinstance(body, list)
         items = body if bulk else [body]
         if bulk and len(items) > MAX_BULK:
@@ -412,10 +419,9 @@ class PlectoEmulator(Emulator):
 
     @route("POST", rf"{API}/datasources/?")
     def create_data_source(self, request: Request) -> Response:
-        try:
-            body = request.json()
-        except ValueError:
-            return Response(400, {"message": "JSON parse error"})
+        body, unreadable = _json_body(request)
+        if unreadable:
+            return unreadable
         if not isinstance(body, dict) or not isinstance(body.get("title"), str) or not body["title"].strip():
             return Response(400, {"message": "title: this field is required."})
         fields = body.get("fields") or []
