@@ -40,9 +40,6 @@ class StreamMapping:
     def where(self) -> str:
         return f"streams[{self.index}]"
 
-    def data_source_label(self) -> str:
-        return f"'{self.data_source_title}'" if self.data_source_title else self.data_source
-
 
 @dataclass(frozen=True)
 class PlectoConfig:
