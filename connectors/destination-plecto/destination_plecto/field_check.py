@@ -17,6 +17,7 @@ from destination_plecto.plecto_fields import DataSourceFields
 
 # New columns named per stream during one write, at most: a source that invents keys cannot grow memory.
 MAX_NEW_FIELDS_NAMED = 50
+MAX_KNOWN_NAMES = 10_000
 
 
 def fields_sent(stream: ResolvedStream) -> dict[str, str]:
@@ -76,10 +77,14 @@ class NewFieldWatch:
         self.named = 0
 
     def see(self, record: Mapping[str, Any]) -> None:
-        if not self.active:
+        if not self.active or self.known.issuperset(record):  # the common case, at C speed
             return
         for name in record:
-            if name in self.known or not sent_by_default(name):
+            if name in self.known:
+                continue
+            if not sent_by_default(name):
+                if len(self.known) < MAX_KNOWN_NAMES:
+                    self.known.add(name)  # metadata and Plecto keys: not sent as fields, and not looked at again
                 continue
             self.known.add(name)
             self.named += 1

@@ -145,6 +145,11 @@ class RegistrationMapper:
         self._warned_reserved: set[str] = {p[0] for p in stream.external_id if len(p) == 1}
         if self.mapping.date_field:
             self._warned_reserved.add(self.mapping.date_field)
+        # The fields whose values are checked: those Plecto gave a type that refuses some values.
+        known = stream.data_source_fields
+        self._typed_fields = {name: kind for name, kind in (known.kinds.items() if known else ())
+                              if kind in (FieldKind.DECIMAL, FieldKind.YES_NO)}
+        self._record_field = dict(self.mapping.fields)  # Plecto field -> record field, for messages
 
     @staticmethod
     def is_deletion(record: Mapping[str, Any]) -> bool:
@@ -189,25 +194,26 @@ class RegistrationMapper:
 
     def _fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
         if self.mapping.fields:
-            chosen = [(plecto, source, record.get(source)) for plecto, source in self.mapping.fields]
+            out = {plecto: field_value(record.get(source)) for plecto, source in self.mapping.fields}
         else:
-            chosen = [(name, name, value) for name, value in record.items() if self._sent_by_default(name)]
-        known = self.stream.data_source_fields
-        if known is not None:  # type hints, where Plecto said the field's type
-            for plecto, source, value in chosen:
-                kind = known.kind(plecto)
-                if not fits(kind, value):
-                    expected = " (true or false)" if kind is FieldKind.YES_NO else ""
-                    raise InvalidRecord(f"record field '{source}' holds {describe_type(value)}, but Plecto field "
-                                        f"'{plecto}' is a {kind.value} field{expected}")
-        return {plecto: field_value(value) for plecto, _, value in chosen}
+            out = {}
+            for name, value in record.items():
+                if name.startswith(METADATA_PREFIXES):
+                    continue
+                if name in RESERVED_KEYS:
+                    if name not in self._warned_reserved:
+                        self._warned_reserved.add(name)
+                        self.logger.warning(
+                            f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is "
+                            f"not sent as a field; map it under another name in the stream's 'fields' to send it."
+                        )
+                    continue
+                out[name] = field_value(value)
+        for plecto, kind in self._typed_fields.items():  # type hints, where Plecto said the field's type
+            source = self._record_field.get(plecto, plecto)
+            if plecto in out and not fits(kind, record.get(source)):
+                expected = " (true or false)" if kind is FieldKind.YES_NO else ""
+                raise InvalidRecord(f"record field '{source}' holds {describe_type(record.get(source))}, but Plecto "
+                                    f"field '{plecto}' is a {kind.value} field{expected}")
+        return out
 
-    def _sent_by_default(self, name: str) -> bool:
-        """`sent_by_default`, with a warning the first time a field is held back for its reserved name."""
-        if name in RESERVED_KEYS and name not in self._warned_reserved:
-            self._warned_reserved.add(name)
-            self.logger.warning(
-                f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is not "
-                f"sent as a field; map it under another name in the stream's 'fields' to send it."
-            )
-        return sent_by_default(name)
