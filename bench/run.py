@@ -261,8 +261,9 @@ def bench_plecto(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         compare("plecto", args.repeat, tmp, connector, baseline)
         c, b = connector.side, baseline.side
         same = prints["connector"] == prints["baseline"] and len(prints["connector"]) == 1
-        notes.append(f"POSTs per run: connector {c.ncalls:,}, baseline {b.ncalls:,}, minimum ceil({n:,}/100) = "
-                     f"{minimum:,}  (connector/minimum = {c.ncalls / minimum:.2f}x)")
+        notes.append(f"API calls per run: connector {c.ncalls:,} (its data source's fields read once, then the POSTs), "
+                     f"baseline {b.ncalls:,} (POSTs only), minimum ceil({n:,}/100) = {minimum:,} POSTs  "
+                     f"(connector/minimum = {c.ncalls / minimum:.2f}x)")
         notes.append(f"STATE messages emitted by the connector: {', '.join(map(str, states_out))} per run "
                      f"(input had {math.ceil(n / 1000):,})")
         notes.append("stored registrations identical for connector and baseline: "

@@ -35,10 +35,12 @@ def registrations_by_external_id(emulator: Any, data_source: str) -> dict[str, d
     return {reg["external_id"]: reg for reg in emulator.registrations(data_source)}
 
 
-def catalog(*streams: tuple[str, str], primary_key: str = "id") -> dict[str, Any]:
-    """(stream name, destination sync mode) pairs -> configured catalog JSON."""
+def catalog(*streams: tuple[str, str], primary_key: str = "id", properties: dict[str, Any] | None = None) -> dict[str, Any]:
+    """(stream name, destination sync mode) pairs -> configured catalog JSON; `properties`: each stream's JSON-schema
+    properties (default: a schema that lists none)."""
+    json_schema = {"type": "object", **({"properties": properties} if properties is not None else {})}
     return {"streams": [{
-        "stream": {"name": name, "json_schema": {"type": "object"}, "supported_sync_modes": ["full_refresh", "incremental"],
+        "stream": {"name": name, "json_schema": json_schema, "supported_sync_modes": ["full_refresh", "incremental"],
                    "source_defined_primary_key": [[primary_key]]},
         "sync_mode": "full_refresh" if mode == "overwrite" else "incremental",
         "destination_sync_mode": mode,

@@ -72,7 +72,9 @@ def test_given_250_records_when_write_then_minimum_of_three_posts(emulator, tran
     assert result.returncode == 0, result.stderr
     assert len(emulator.registrations(transactions)) == 250
     assert [c.status for c in posts(emulator)] == [201, 201, 201]
-    assert len(emulator.calls()) == 3  # nothing else: no lookups, no retries
+    # nothing else but the one read of the data source's fields at the start: no lookups, no retries
+    assert [(c.method, c.path) for c in emulator.calls()] == [("GET", f"/api/v2/datasources/{transactions}/")] + [
+        ("POST", f"{REGS}/")] * 3
 
 
 def test_given_duplicate_external_ids_in_one_batch_when_write_then_later_wins_without_a_400(emulator, transactions, tmp_path):
@@ -149,9 +151,9 @@ def test_given_catalog_stream_without_mapping_when_write_then_fails_naming_it_be
     assert emulator.calls() == []
 
 
-def test_given_sandbox_config_when_check_then_succeeds(emulator, tmp_path):
+def test_given_sandbox_config_when_check_then_succeeds(emulator, transactions, tmp_path):
     assert run_check(tmp_path, emulator.connector_config())["status"] == "SUCCEEDED"
-    assert [c.path for c in emulator.calls()] == ["/api/v2/datasources/"]
+    assert [c.path for c in emulator.calls()] == [f"/api/v2/datasources/{transactions}/"]
 
 
 def test_given_wrong_password_when_check_then_fails_naming_fields_without_secret(emulator, tmp_path):

@@ -121,6 +121,12 @@ class PlectoClient:
         response = self._request("GET", f"/datasources/{uuid}/", allow=(404,))
         return None if response.status_code == 404 else self._json(response)
 
+    def create_data_source(self, title: str, fields: list[dict[str, Any]]) -> Any:
+        """POST /datasources/ once, without retries: a creation is not an upsert, so whoever retries it must first
+        look for the title (data_sources.DataSources). 400 -> PlectoBadRequest."""
+        response = self._request("POST", "/datasources/", json={"title": title, "fields": fields}, max_retries=0)
+        return self._json(response)
+
     # ---- paging -------------------------------------------------------------------------------------
     def _paged(self, path: str, params: Mapping[str, Any], bare_list_is_complete: bool = False) -> Iterator[dict[str, Any]]:
         """Follow `page=` through a DRF envelope ({count, next, results}); a bare list is read page by page until
@@ -151,9 +157,11 @@ class PlectoClient:
 
     # ---- transport ----------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
-                 allow: tuple[int, ...] = (), expect: list[dict[str, Any]] | None = None) -> requests.Response:
+                 allow: tuple[int, ...] = (), expect: list[dict[str, Any]] | None = None,
+                 max_retries: int | None = None) -> requests.Response:
         """Send with retries; `expect`: the registrations a 2xx answer must account for."""
         url = f"{self.base_url}{path}"
+        retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
             reason: str
@@ -185,7 +193,7 @@ class PlectoClient:
                                       FailureType.system_error, status, body)
                 reason = f"HTTP {status}"
                 wait = self.backoff.wait(response, attempt + 1) if status in (429, 503) else None
-            if attempt >= self.max_retries:
+            if attempt >= retries:
                 if reason.startswith("unacknowledged"):
                     raise PlectoError(
                         f"Plecto answered {method} {path} with a 2xx whose body does not account for the "
@@ -199,7 +207,7 @@ class PlectoClient:
             attempt += 1
             if wait is None:
                 wait = self.backoff.exponential(attempt)
-            self.logger.warning(f"Plecto: {reason} on {method} {path}; retry {attempt}/{self.max_retries} in {wait:.1f}s")
+            self.logger.warning(f"Plecto: {reason} on {method} {path}; retry {attempt}/{retries} in {wait:.1f}s")
             time.sleep(wait)
 
     def _check_acknowledged(self, sent: list[dict[str, Any]], response: requests.Response) -> None:

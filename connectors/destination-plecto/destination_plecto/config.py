@@ -13,6 +13,8 @@ from airbyte_cdk.models import ConfiguredAirbyteCatalog, DestinationSyncMode, Fa
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit.settings import HttpSettings
 
+from destination_plecto.plecto_fields import DataSourceFields
+
 DEFAULT_BASE_URL = "https://app.plecto.com/api/v2"
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
@@ -24,13 +26,19 @@ def config_error(message: str) -> AirbyteTracedException:
 @dataclass(frozen=True)
 class StreamMapping:
     stream: str
-    data_source: str
+    data_source: str  # UUID, 32 hex digits; "" while only its title is known
     external_id: tuple[tuple[str, ...], ...] = ()  # field paths; empty = take the catalog's primary key
     member: str | None = None
     member_api_id_field: str | None = None
     member_name_field: str | None = None
     date_field: str | None = None
     fields: tuple[tuple[str, str], ...] = ()  # (plecto field, record field); empty = every top-level field
+    data_source_title: str | None = None  # given instead of a UUID (create_missing_data_sources): found or created
+    index: int = 0  # position in config field 'streams', for messages
+
+    @property
+    def where(self) -> str:
+        return f"streams[{self.index}]"
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class PlectoConfig:
     requests_per_hour: int = 3600
     on_invalid_record: str = "fail"
     trust_any_2xx: bool = False
+    create_missing_data_sources: bool = False
+    on_missing_field: str = "warn"  # a field sent that the data source lacks: 'warn' or 'fail' (config error)
     http: HttpSettings = field(default_factory=HttpSettings)  # timeouts, retries, backoff (shared with the sources)
     streams: tuple[StreamMapping, ...] = field(default_factory=tuple)
 
@@ -60,7 +70,11 @@ class PlectoConfig:
         policy = config.get("on_invalid_record", "fail")
         if policy not in ("fail", "skip"):
             raise config_error(f"Config field 'on_invalid_record' is {policy!r}: use 'fail' or 'skip'.")
-        streams = tuple(_parse_mapping(i, m) for i, m in enumerate(config.get("streams") or []))
+        on_missing_field = config.get("on_missing_field", "warn")
+        if on_missing_field not in ("warn", "fail"):
+            raise config_error(f"Config field 'on_missing_field' is {on_missing_field!r}: use 'warn' or 'fail'.")
+        create_missing = bool(config.get("create_missing_data_sources", False))
+        streams = tuple(_parse_mapping(i, m, create_missing) for i, m in enumerate(config.get("streams") or []))
         names = [m.stream for m in streams]
         duplicated = sorted({n for n in names if names.count(n) > 1})
         if duplicated:
@@ -74,21 +88,28 @@ class PlectoConfig:
             requests_per_hour=requests_per_hour,
             on_invalid_record=policy,
             trust_any_2xx=bool(config.get("trust_any_2xx", False)),
+            create_missing_data_sources=create_missing,
+            on_missing_field=on_missing_field,
             http=HttpSettings.from_config(config),
             streams=streams,
         )
 
 
-def _parse_mapping(index: int, raw: Mapping[str, Any]) -> StreamMapping:
+def _parse_mapping(index: int, raw: Mapping[str, Any], create_missing: bool) -> StreamMapping:
     where = f"streams[{index}]"
     stream = raw.get("stream")
     if not stream:
         raise config_error(f"Config field '{where}.stream' is empty: set the name of the Airbyte stream.")
-    data_source = str(raw.get("data_source") or "")
-    if not UUID_RE.match(data_source):
+    data_source = str(raw.get("data_source") or "").strip()
+    if not data_source:
+        raise config_error(f"Config field '{where}.data_source' of stream '{stream}' is empty: set the UUID of its Plecto "
+                           "data source" + (" or its title." if create_missing else "."))
+    title = None if UUID_RE.match(data_source) else data_source
+    if title is not None and not create_missing:
         raise config_error(
             f"Config field '{where}.data_source' of stream '{stream}' is not a data source UUID: copy the 32-digit id "
-            "from the data source's URL in Plecto (Data management > Data sources)."
+            "from the data source's URL in Plecto (Data management > Data sources). To give the title of a data "
+            "source instead, which the connector finds or creates, set 'create_missing_data_sources' to true."
         )
     member = raw.get("member") or None
     if member and not UUID_RE.match(member):
@@ -106,7 +127,9 @@ def _parse_mapping(index: int, raw: Mapping[str, Any]) -> StreamMapping:
         fields.append((pair["plecto_field"], pair["record_field"]))
     return StreamMapping(
         stream=stream,
-        data_source=data_source.replace("-", "").lower(),
+        data_source="" if title else data_source.replace("-", "").lower(),
+        data_source_title=title,
+        index=index,
         external_id=tuple((f,) for f in raw.get("external_id") or []),
         member=member.replace("-", "").lower() if member else None,
         member_api_id_field=raw.get("member_api_id_field") or None,
@@ -125,6 +148,8 @@ class ResolvedStream:
     mapping: StreamMapping
     external_id: tuple[tuple[str, ...], ...]
     sync_mode: DestinationSyncMode
+    schema_properties: Mapping[str, Any] = field(default_factory=dict, hash=False)  # the catalog's JSON schema
+    data_source_fields: DataSourceFields | None = field(default=None, hash=False)  # None: Plecto did not say
 
 
 def resolve_streams(config: PlectoConfig, catalog: ConfiguredAirbyteCatalog) -> dict[str, ResolvedStream]:
@@ -147,5 +172,7 @@ def resolve_streams(config: PlectoConfig, catalog: ConfiguredAirbyteCatalog) -> 
             raise config_error(
                 f"Stream '{name}' has no primary key: set 'external_id' in its mapping to the field(s) that identify a record."
             )
-        resolved[name] = ResolvedStream(name, configured.stream.namespace, mapping, key, configured.destination_sync_mode)
+        properties = (configured.stream.json_schema or {}).get("properties")
+        resolved[name] = ResolvedStream(name, configured.stream.namespace, mapping, key, configured.destination_sync_mode,
+                                        properties if isinstance(properties, dict) else {})
     return resolved

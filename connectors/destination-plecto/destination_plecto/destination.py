@@ -21,6 +21,7 @@ from connector_kit.spec import packaged_spec_document
 
 from destination_plecto.client import PlectoClient, PlectoError
 from destination_plecto.config import PlectoConfig, resolve_streams
+from destination_plecto.data_sources import check_data_sources, prepare_streams
 from destination_plecto.protocol import dump, parse_lines
 from destination_plecto.writer import PlectoWriter
 
@@ -29,33 +30,30 @@ logger = logging.getLogger("airbyte")
 
 class DestinationPlecto(Destination):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
-        """Authenticate (Basic auth) and confirm that every mapped data source exists for this employee."""
+        """Authenticate (Basic auth), confirm that every mapped data source exists for this employee, and compare
+        the fields of explicit `fields` mappings with the data source's (data_sources.check_data_sources)."""
         try:
             parsed = PlectoConfig.parse(config)
             # check answers quickly: at most one retry, at most 30 s per call
             client = PlectoClient(parsed, logger, max_retries=min(parsed.http.max_retries, 1),
                                   read_timeout_seconds=min(parsed.http.read_timeout_seconds, 30.0))
             try:
-                listed = {str(ds.get("uuid") or ds.get("id") or "").replace("-", "").lower()
-                          for ds in client.list_data_sources()}
+                findings = check_data_sources(parsed, client, logger)
             except PlectoError as error:
                 if error.status is not None:
                     raise
                 raise PlectoError(f"Cannot reach Plecto at config field 'base_url' ({parsed.base_url}): "
                                   f"{error.message} Check the URL and the network.") from error
-            missing = []
-            for index, mapping in enumerate(parsed.streams):
-                if mapping.data_source in listed or client.get_data_source(mapping.data_source) is not None:
-                    continue
-                missing.append(f"'streams[{index}].data_source' {mapping.data_source} (stream '{mapping.stream}')")
-            if missing:
-                return AirbyteConnectionStatus(
-                    status=Status.FAILED,
-                    message=f"Data source(s) not found: {', '.join(missing)}. Copy the UUID from the data source's URL "
-                            "in Plecto (Data management > Data sources) and make sure this employee can access it.")
         except AirbyteTracedException as error:
             return AirbyteConnectionStatus(status=Status.FAILED, message=error.message)
-        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        for warning in findings.warnings:
+            logger.warning(warning)
+        for note in findings.notes:
+            logger.info(note)
+        if findings.failures:
+            return AirbyteConnectionStatus(status=Status.FAILED, message=" ".join(findings.failures))
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED,
+                                       message=" ".join(findings.warnings + findings.notes) or None)
 
     def write(
         self,
@@ -64,10 +62,12 @@ class DestinationPlecto(Destination):
         input_messages: Iterable[AirbyteMessage],
     ) -> Iterable[AirbyteMessage]:
         """Upsert every record as a registration; yield each STATE only once every record before it is stored
-        in Plecto (or deleted, or skipped under `on_invalid_record: skip`). See writer.PlectoWriter."""
+        in Plecto (or deleted, or skipped under `on_invalid_record: skip`). See writer.PlectoWriter.
+        First each data source is found or created (by title) and its fields compared with the mapping's."""
         parsed = PlectoConfig.parse(config)
-        streams = resolve_streams(parsed, configured_catalog)  # unmapped streams fail here, before any write
+        streams = resolve_streams(parsed, configured_catalog)  # unmapped streams fail here, before any call
         client = PlectoClient(parsed, logger)
+        streams = prepare_streams(parsed, streams, client, logger)
         yield from PlectoWriter(parsed, streams, client, logger).write(input_messages)
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import pendulum
 
 from destination_plecto.config import ResolvedStream
+from destination_plecto.plecto_fields import FieldKind, describe_type, fits
 
 # Keys of the request body that are not custom fields: a record field with one of these names is not sent by
 # the default field mapping (it would overwrite the key; `id` is the registration's own UUID in Plecto's answers);
@@ -30,6 +31,11 @@ CDC_DELETED_AT = "_ab_cdc_deleted_at"
 # Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is March 1973.
 EPOCH_MILLIS_THRESHOLD = 100_000_000_000
 DATE_START = re.compile(r"^\d{4}-?\d{2}-?\d{2}")
+
+
+def sent_by_default(record_field: str) -> bool:
+    """Whether the default mapping (no `fields`) sends a top-level record field as a Plecto field."""
+    return not record_field.startswith(METADATA_PREFIXES) and record_field not in RESERVED_KEYS
 
 
 class InvalidRecord(Exception):
@@ -139,6 +145,11 @@ class RegistrationMapper:
         self._warned_reserved: set[str] = {p[0] for p in stream.external_id if len(p) == 1}
         if self.mapping.date_field:
             self._warned_reserved.add(self.mapping.date_field)
+        # The fields whose values are checked: those Plecto gave a type that refuses some values.
+        known = stream.data_source_fields
+        self._typed_fields = {name: kind for name, kind in (known.kinds.items() if known else ())
+                              if kind in (FieldKind.DECIMAL, FieldKind.YES_NO)}
+        self._record_field = dict(self.mapping.fields)  # Plecto field -> record field, for messages
 
     @staticmethod
     def is_deletion(record: Mapping[str, Any]) -> bool:
@@ -160,9 +171,9 @@ class RegistrationMapper:
                 iso = normalise_date(record.get(self.mapping.date_field))
                 if iso is not None:
                     registration["date"] = iso
+            registration.update(self._fields(record))
         except (InvalidRecord, ValueError) as error:
             raise InvalidRecord(str(error), external_id) from error
-        registration.update(self._fields(record))
         return registration
 
     def _member(self, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -183,18 +194,26 @@ class RegistrationMapper:
 
     def _fields(self, record: Mapping[str, Any]) -> dict[str, Any]:
         if self.mapping.fields:
-            return {plecto: field_value(record.get(source)) for plecto, source in self.mapping.fields}
-        out = {}
-        for name, value in record.items():
-            if name.startswith(METADATA_PREFIXES):
-                continue
-            if name in RESERVED_KEYS:
-                if name not in self._warned_reserved:
-                    self._warned_reserved.add(name)
-                    self.logger.warning(
-                        f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is not "
-                        f"sent as a field; map it under another name in the stream's 'fields' to send it."
-                    )
-                continue
-            out[name] = field_value(value)
+            out = {plecto: field_value(record.get(source)) for plecto, source in self.mapping.fields}
+        else:
+            out = {}
+            for name, value in record.items():
+                if name.startswith(METADATA_PREFIXES):
+                    continue
+                if name in RESERVED_KEYS:
+                    if name not in self._warned_reserved:
+                        self._warned_reserved.add(name)
+                        self.logger.warning(
+                            f"Stream '{self.stream.name}': record field '{name}' has the name of a Plecto key and is "
+                            f"not sent as a field; map it under another name in the stream's 'fields' to send it."
+                        )
+                    continue
+                out[name] = field_value(value)
+        for plecto, kind in self._typed_fields.items():  # type hints, where Plecto said the field's type
+            source = self._record_field.get(plecto, plecto)
+            if plecto in out and not fits(kind, record.get(source)):
+                expected = " (true or false)" if kind is FieldKind.YES_NO else ""
+                raise InvalidRecord(f"record field '{source}' holds {describe_type(record.get(source))}, but Plecto "
+                                    f"field '{plecto}' is a {kind.value} field{expected}")
         return out
+

@@ -14,6 +14,8 @@ How:
 - A 400 on a batch is narrowed by bisection to the registrations Plecto rejects; the rest are stored.
   `skip`: log and count them. `fail`: store every valid buffered record, emit the states that are covered,
   then fail naming the rejected records and the reasons.
+- A record field that neither the stream's schema nor the data source has is named once per stream
+  (field_check.NewFieldWatch); a value that does not fit its field's known type is an invalid record.
 - CDC deletes (`_ab_cdc_deleted_at` set): find the registration by (data source, external_id) and DELETE it.
 - `overwrite` streams: at the end of the input (the stream was written completely), delete the data source's
   registrations whose external_id this sync did not write.
@@ -39,6 +41,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from destination_plecto.client import PlectoBadRequest, PlectoClient, describe
 from destination_plecto.config import PlectoConfig, ResolvedStream, config_error
+from destination_plecto.field_check import NewFieldWatch
 from destination_plecto.mapping import InvalidRecord, RegistrationMapper
 
 MAX_NAMED_FAILURES = 10
@@ -94,6 +97,7 @@ class PlectoWriter:
         self.logger = logger or logging.getLogger("airbyte")
         self.max_state_delay = max_state_delay
         self.mappers = {name: RegistrationMapper(s, config.member_api_provider, self.logger) for name, s in streams.items()}
+        self.new_fields = {name: NewFieldWatch(s, self.logger) for name, s in streams.items()}
         self.buffers: dict[str, _Buffer] = {name: _Buffer() for name in streams}
         self.stats: dict[str, Counter[str]] = {name: Counter() for name in streams}
         self.seq = 0
@@ -147,6 +151,7 @@ class PlectoWriter:
                     stats["superseded_by_delete"] += 1
                 buffer.deletes[external_id] = self.seq
             else:
+                self.new_fields[stream].see(data)
                 registration = mapper.to_registration(data)
                 external_id = registration["external_id"]
                 buffer.deletes.pop(external_id, None)  # the upsert recreates it with all its fields

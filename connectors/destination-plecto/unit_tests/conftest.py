@@ -1,6 +1,8 @@
 import pytest
 from connector_kit.pacing import forget_all_pacers
 
+from request_builder import DATA_SOURCE, OTHER_DATA_SOURCE, PlectoRequests
+
 
 @pytest.fixture
 def http_mocker():
@@ -19,3 +21,11 @@ def new_call_budget():
     forget_all_pacers()
     yield
     forget_all_pacers()
+
+
+@pytest.fixture(autouse=True)
+def data_sources_without_fields(requests_mock):
+    """Every write reads its data sources' fields first: by default both test data sources exist and have no
+    fields yet (tests about fields register their own answer, which wins)."""
+    for uuid, title in ((DATA_SOURCE, "Transactions"), (OTHER_DATA_SOURCE, "Sales")):
+        requests_mock.get(PlectoRequests.data_source(uuid), json={"uuid": uuid, "title": title, "fields": []})

@@ -77,12 +77,21 @@ class ConfigBuilder:
         return json.loads(json.dumps(self._config))
 
 
-def catalog(*streams: tuple[str, DestinationSyncMode] | str, primary_key: list[list[str]] | None = None) -> ConfiguredAirbyteCatalog:
+def data_source(uuid: str, title: str, **fields: str) -> dict[str, Any]:
+    """A data-source answer; fields as name=input (the field shape Bullhorn2Plecto sends)."""
+    return {"uuid": uuid, "title": title,
+            "fields": [{"name": name, "input": kind, "default_value": ""} for name, kind in fields.items()]}
+
+
+def catalog(*streams: tuple[str, DestinationSyncMode] | str, primary_key: list[list[str]] | None = None,
+            properties: dict[str, Any] | None = None) -> ConfiguredAirbyteCatalog:
+    """`properties`: the JSON-schema properties of every stream (default: a schema that lists none)."""
     configured = []
+    json_schema = {"type": "object", "properties": properties} if properties is not None else {}
     for item in streams or ("transactions",):
         name, mode = (item, DestinationSyncMode.append) if isinstance(item, str) else item
         configured.append(ConfiguredAirbyteStream(
-            stream=AirbyteStream(name=name, json_schema={}, supported_sync_modes=[SyncMode.full_refresh, SyncMode.incremental],
+            stream=AirbyteStream(name=name, json_schema=json_schema, supported_sync_modes=[SyncMode.full_refresh, SyncMode.incremental],
                                  source_defined_primary_key=[["id"]] if primary_key is None else primary_key),
             sync_mode=SyncMode.incremental, destination_sync_mode=mode,
         ))
@@ -98,3 +107,21 @@ def state(value: Any, stream: str = "transactions") -> AirbyteMessage:
         type=AirbyteStateType.STREAM,
         stream=AirbyteStreamState(stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(cursor=value)),
     ))
+
+
+# ---- running a write against the mocked API -----------------------------------------------------------------
+def write(config: dict, messages: list[AirbyteMessage], cat: ConfiguredAirbyteCatalog | None = None) -> list[AirbyteMessage]:
+    from destination_plecto import DestinationPlecto
+
+    return list(DestinationPlecto().write(config, cat or catalog(), iter(messages)))
+
+
+def accept_all(request, context):
+    """Plecto's answer to a registration POST that stores every registration."""
+    context.status_code = 201
+    return [{"id": f"{i:032x}", "external_id": r["external_id"], "created": True} for i, r in enumerate(request.json())]
+
+
+def posted(requests_mock) -> list[list[dict[str, Any]]]:
+    """The bodies of the registration POSTs."""
+    return [r.json() for r in requests_mock.request_history if r.method == "POST" and r.url == PlectoRequests.registrations()]

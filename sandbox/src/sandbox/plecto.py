@@ -12,12 +12,28 @@ What it serves (see shared/research/vendor-apis.md §4):
 - `GET /api/v2/registrations/?data_source=&reference=&page=`: a Django REST Framework style page envelope
   (`count`, `next`, `previous`, `results`), 404 "Invalid page." past the last page.
 - `GET|DELETE /api/v2/registrations/<data_source>/<registration>/`.
-- `GET /api/v2/datasources/` (a bare list of `{uuid, title, fields}`) and `/api/v2/datasources/<uuid>/`.
+- `GET /api/v2/datasources/` (a bare list of `{uuid, title, fields}`) and `/api/v2/datasources/<uuid>/`. A field
+  is `{"name", "input", "default_value"}` (the shape Bullhorn2Plecto sends).
+- `POST /api/v2/datasources/` with `{"title", "fields": [...]}`: 201 with the new data source. Titles need not be
+  unique (Plecto's UI allows twins), so a client that must not create twice has to look for the title first.
+  Fields are fixed once created, as Plecto documents ("fields cannot be added or updated through the API"):
+  PUT and PATCH on a data source answer 405.
+- Field types: `TextInput` takes anything, `DecimalInput` a number (or numeric text), `CheckboxInput` (Yes/No)
+  true or false; a registration that breaks one is rejected with a 400 naming the field. `TextInput` is the one
+  name seen in third-party code; `DecimalInput` and `CheckboxInput` are this sandbox's (and the connector's)
+  unverified names.
 - The published limit: `requests_per_hour` per user on /registrations and on the other endpoints, answered
   with 429 and Retry-After. The window is a constructor argument so tests can shrink it.
 
+Switches for what the docs leave open (constructor arguments, attributes, and the admin action `switches`):
+- `unknown_fields="keep"|"drop"`: a registration key that names no field of its data source is stored and
+  shown again (`keep`, the default), or silently dropped (`drop`). Plecto does not say which it does.
+- `show_fields=True|False`: data-source answers carry their `fields` list, or leave it out (Plecto's answer
+  format for fields is only partly documented).
+
 Test helpers: `registrations(data_source)`, `insert_registration(...)`, `add_data_source(...)`,
-`die_after_posts(n)` (the emulator stops answering anything once n more registration POSTs succeeded).
+`data_sources_titled(title)`, `die_after_posts(n)` (the emulator stops answering anything once n more
+registration POSTs succeeded).
 """
 
 from __future__ import annotations
@@ -45,6 +61,8 @@ ISO_DATETIME = re.compile(
 )
 MEMBER_KEYS = ("member_api_provider", "member_api_id", "member_name")
 RESERVED = {"id", "data_source", "external_id", "member", "date", "team", *MEMBER_KEYS}  # not custom fields
+INPUTS = ("TextInput", "DecimalInput", "CheckboxInput")  # the field types a data source can be created with
+UNKNOWN_FIELDS = ("keep", "drop")
 
 
 def _is_decimal(value: Any) -> bool:
@@ -57,6 +75,14 @@ def _is_decimal(value: Any) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _json_body(request: Request) -> tuple[Any, Response | None]:
+    """The request's JSON body, or the 400 that answers a body that is not JSON."""
+    try:
+        return request.json(), None
+    except ValueError:
+        return None, Response(400, {"message": "JSON parse error"})
 
 
 def _hex_uuid(r: Any) -> str:
@@ -73,10 +99,14 @@ class PlectoEmulator(Emulator):
         requests_per_hour: int = 3600,
         window_seconds: float = 3600.0,
         page_size: int = 100,
+        unknown_fields: str = "keep",
+        show_fields: bool = True,
     ) -> None:
         super().__init__()
         self.size = size
         self.seed = seed
+        self._switches = {"unknown_fields": unknown_fields, "show_fields": show_fields}
+        self.set_switches(**self._switches)
         self.scale = size if isinstance(size, int) else _SIZES[size]
         self.page_size = page_size
         self.registrations_limit = SlidingWindowLimit(requests_per_hour, window_seconds)
@@ -116,8 +146,12 @@ class PlectoEmulator(Emulator):
     def data_source_uuid(self, title: str) -> str:
         return next(u for u, ds in self.data_sources.items() if ds["title"] == title)
 
+    def data_sources_titled(self, title: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [ds for ds in self.data_sources.values() if ds["title"] == title]
+
     def add_data_source(self, title: str, uuid_: str | None = None, fields: dict[str, str] | None = None) -> str:
-        """`fields`: name -> input type (TextInput, DecimalInput)."""
+        """`fields`: name -> input type (one of INPUTS)."""
         uuid_ = uuid_ or uuid.uuid4().hex
         with self._lock:
             self.data_sources[uuid_] = {
@@ -136,8 +170,19 @@ class PlectoEmulator(Emulator):
             "streams": [{"stream": "transactions", "data_source": self.data_source_uuid("Transactions")}],
         }
 
+    def set_switches(self, unknown_fields: str | None = None, show_fields: bool | None = None) -> dict[str, Any]:
+        """Change the switches given; returns them all."""
+        if unknown_fields is not None:
+            if unknown_fields not in UNKNOWN_FIELDS:
+                raise ValueError(f"unknown_fields must be one of {UNKNOWN_FIELDS}, not {unknown_fields!r}")
+            self.unknown_fields = unknown_fields
+        if show_fields is not None:
+            self.show_fields = bool(show_fields)
+        return {"unknown_fields": self.unknown_fields, "show_fields": self.show_fields}
+
     def reset(self) -> None:
         super().reset()
+        self.set_switches(**self._switches)  # back to the constructor's
         with self._lock:
             self._posts_until_death = None
             self.dead = False
@@ -176,6 +221,8 @@ class PlectoEmulator(Emulator):
         if action == "die-after-posts":
             self.die_after_posts(int(payload["count"]))
             return {"ok": True}
+        if action == "switches":
+            return self.set_switches(**payload)
         raise KeyError(action)
 
     # ---- auth and limits ----------------------------------------------------------------------------
@@ -208,10 +255,9 @@ class PlectoEmulator(Emulator):
     # ---- registrations ------------------------------------------------------------------------------
     @route("POST", rf"{API}/registrations/?")
     def post_registrations(self, request: Request) -> Response:
-        try:
-            body = request.json()
-        except ValueError:
-            return Response(400, {"message": "JSON parse error"})
+        body, unreadable = _json_body(request)
+        if unreadable:
+            return unreadable
         bulk = isinstance(body, list)
         items = body if bulk else [body]
         if bulk and len(items) > MAX_BULK:
@@ -254,8 +300,12 @@ class PlectoEmulator(Emulator):
             return "Either member or member_api_provider, member_api_id and member_name are required."
         for spec in self.data_sources[item["data_source"]]["fields"]:
             value = item.get(spec["name"])
-            if spec["input"] == "DecimalInput" and value not in (None, "") and not _is_decimal(value):
+            if value in (None, ""):
+                continue
+            if spec["input"] == "DecimalInput" and not _is_decimal(value):
                 return f"Field {spec['name']!r} expects a decimal number, got {value!r}."
+            if spec["input"] == "CheckboxInput" and not isinstance(value, bool):
+                return f"Field {spec['name']!r} expects true or false, got {value!r}."
         date = item.get("date")
         if date is not None and (not isinstance(date, str) or not ISO_DATETIME.match(date)):
             return f"Invalid date {date!r}: use ISO 8601 with date and time, e.g. 2018-12-31T22:33:44+00:00."
@@ -285,11 +335,17 @@ class PlectoEmulator(Emulator):
             "date": item.get("date") or (previous["date"] if previous else now),
             "created": previous["created"] if previous else now,
             "modified": now,
-            "fields": {k: v for k, v in item.items() if k not in RESERVED},
+            "fields": {k: v for k, v in item.items() if k not in RESERVED and self._keeps(key[0], k)},
             "_created": previous is None,
         }
         self._registrations[key] = reg
         return reg
+
+    def _keeps(self, data_source: str, key: str) -> bool:
+        """Whether a registration key is stored: always under `keep`, only for a field of the data source under `drop`."""
+        if self.unknown_fields == "keep":
+            return True
+        return any(spec["name"] == key for spec in self.data_sources[data_source]["fields"])
 
     def _present(self, reg: dict[str, Any]) -> dict[str, Any]:
         member = self.members[reg["member"]]
@@ -354,12 +410,51 @@ class PlectoEmulator(Emulator):
     @route("GET", rf"{API}/datasources/?")
     def list_data_sources(self, request: Request) -> Response:
         with self._lock:
-            return Response(200, list(self.data_sources.values()))
+            return Response(200, [self._present_data_source(ds) for ds in self.data_sources.values()])
 
     @route("GET", rf"{API}/datasources/(?P<uuid>[0-9a-zA-Z-]+)/?")
     def get_data_source(self, request: Request) -> Response:
         found = self.data_sources.get(request.match["uuid"])
-        return Response(200, found) if found else Response(404, {"detail": "Not found."})
+        return Response(200, self._present_data_source(found)) if found else Response(404, {"detail": "Not found."})
+
+    @route("POST", rf"{API}/datasources/?")
+    def create_data_source(self, request: Request) -> Response:
+        body, unreadable = _json_body(request)
+        if unreadable:
+            return unreadable
+        if not isinstance(body, dict) or not isinstance(body.get("title"), str) or not body["title"].strip():
+            return Response(400, {"message": "title: this field is required."})
+        fields = body.get("fields") or []
+        error = self._invalid_field_list(fields)
+        if error:
+            return Response(400, {"message": error})
+        uuid_ = self.add_data_source(body["title"], fields={f["name"]: f.get("input", "TextInput") for f in fields})
+        return Response(201, self._present_data_source(self.data_sources[uuid_]))
+
+    @route("PUT", rf"{API}/datasources/(?P<uuid>[0-9a-zA-Z-]+)/?")
+    @route("PATCH", rf"{API}/datasources/(?P<uuid>[0-9a-zA-Z-]+)/?")
+    def update_data_source(self, request: Request) -> Response:
+        return Response(405, {"detail": f'Method "{request.method}" not allowed.'})  # fields are fixed once created
+
+    @staticmethod
+    def _invalid_field_list(fields: Any) -> str | None:
+        if not isinstance(fields, list):
+            return "fields: expected a list of fields."
+        names: set[str] = set()
+        for index, spec in enumerate(fields):
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
+                return f"fields[{index}]: each field needs a name."
+            if spec["name"] in names:
+                return f"fields[{index}]: the name {spec['name']!r} is used twice."
+            if spec.get("input", "TextInput") not in INPUTS:
+                return f"fields[{index}]: unknown input {spec.get('input')!r}; use one of {', '.join(INPUTS)}."
+            names.add(spec["name"])
+        return None
+
+    def _present_data_source(self, data_source: dict[str, Any]) -> dict[str, Any]:
+        if self.show_fields:
+            return data_source
+        return {k: v for k, v in data_source.items() if k != "fields"}
 
 
 _SIZES = seed.SIZES
