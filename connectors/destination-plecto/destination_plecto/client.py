@@ -17,6 +17,7 @@ import time
 from datetime import timedelta
 from typing import Any, Iterator, Mapping
 
+import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -162,13 +163,17 @@ class PlectoClient:
         """Send with retries; `expect`: the registrations a 2xx answer must account for."""
         url = f"{self.base_url}{path}"
         retries = self.max_retries if max_retries is None else max_retries
+        # Encoded once for every attempt, with orjson: requests' json= encoder was a tenth of the destination's CPU.
+        payload = orjson.dumps(json) if json is not None else None
+        headers = {"Content-Type": "application/json"} if payload is not None else None
         attempt = 0
         while True:
             reason: str
             wait: float | None = None
             self.pacer.wait_for_url(method, url)
             try:
-                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+                response = self.session.request(method, url, params=params, data=payload, headers=headers,
+                                                timeout=self.timeout)
                 if expect is not None and response.status_code < 300 and not self.trust_any_2xx:
                     self._check_acknowledged(expect, response)
             except TRANSPORT_ERRORS as error:
@@ -212,10 +217,10 @@ class PlectoClient:
 
     def _check_acknowledged(self, sent: list[dict[str, Any]], response: requests.Response) -> None:
         try:
-            body = response.json()
+            answer = orjson.loads(response.content)
         except ValueError:
             raise Unacknowledged("unacknowledged POST (the answer is not JSON)", body_start(response.content)) from None
-        if not acknowledged(sent, body):
+        if not acknowledged(sent, answer):
             raise Unacknowledged("unacknowledged POST (the answer does not account for every registration)",
                                  body_start(response.content))
 
@@ -224,7 +229,7 @@ class PlectoClient:
         if not response.content:
             return None
         try:
-            return response.json()
+            return orjson.loads(response.content)
         except ValueError as error:
             if strict:
                 raise PlectoError(f"Plecto answered {response.request.method} {response.url} with a body that is not JSON: "

@@ -31,6 +31,9 @@ CDC_DELETED_AT = "_ab_cdc_deleted_at"
 # Epoch values above this are milliseconds: 1e11 seconds is the year 5138, 1e11 ms is March 1973.
 EPOCH_MILLIS_THRESHOLD = 100_000_000_000
 DATE_START = re.compile(r"^\d{4}-?\d{2}-?\d{2}")
+# The everyday ISO 8601 forms, which datetime.fromisoformat reads exactly as pendulum does, at a tenth of the cost
+# (pendulum was a quarter of the destination's CPU). Anything else still goes through pendulum.
+PLAIN_ISO = re.compile(r"^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)?)?$")
 
 
 def sent_by_default(record_field: str) -> bool:
@@ -95,10 +98,11 @@ def normalise_date(value: Any) -> str | None:
         seconds = number / 1000 if abs(number) >= EPOCH_MILLIS_THRESHOLD else number
         moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
     elif isinstance(value, str):
-        if not DATE_START.match(value.strip()):  # pendulum would read a bare time as today
+        text = value.strip()
+        if not DATE_START.match(text):  # pendulum would read a bare time as today
             raise ValueError(f"{value!r} is not a date or datetime")
         try:
-            parsed = pendulum.parse(value.strip(), strict=False, tz=None)
+            parsed = datetime.fromisoformat(text) if PLAIN_ISO.match(text) else pendulum.parse(text, strict=False, tz=None)
         except ValueError as error:  # pendulum's ParserError is a ValueError
             raise ValueError(f"{value!r} is not a date or datetime") from error
         if isinstance(parsed, datetime):
@@ -109,13 +113,13 @@ def normalise_date(value: Any) -> str | None:
             raise ValueError(f"{value!r} is not a date or datetime")
     else:
         raise ValueError(f"{type(value).__name__} value is not a date")
-    moment = moment.replace(microsecond=0)
     offset = moment.utcoffset()
     assert offset is not None
     minutes = int(offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     minutes = abs(minutes)
-    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}{sign}{minutes // 60:02d}:{minutes % 60:02d}")
 
 
 def _is_number(text: str) -> bool:

@@ -265,6 +265,8 @@ class PlectoWriter:
         return min(pending, default=float("inf"))
 
     def _emittable_states(self) -> Iterator[AirbyteMessage]:
+        if not self.queued:
+            return
         low = self._low_water()
         while self.queued and self.queued[0].position < low:
             yield self.queued.pop(0).message

@@ -22,6 +22,10 @@ def mapper(external_id=(("id",),), **mapping) -> RegistrationMapper:
         ("2024-05-01T10:11:12Z", "2024-05-01T10:11:12+00:00"),
         ("2024-05-01T10:11:12+02:00", "2024-05-01T10:11:12+02:00"),  # offset kept, not shifted
         ("2024-05-01T10:11:12.987654-03:30", "2024-05-01T10:11:12-03:30"),  # fraction dropped
+        ("2024-05-01T10:11", "2024-05-01T10:11:00+00:00"),
+        ("2024-05-01T10:11:12.5Z", "2024-05-01T10:11:12+00:00"),
+        ("20240501T101112Z", "2024-05-01T10:11:12+00:00"),  # basic form: read by pendulum, not the fast path
+        ("2024-05-01T10:11:12+0200", "2024-05-01T10:11:12+02:00"),
         (1714557600, "2024-05-01T10:00:00+00:00"),  # epoch seconds
         (1714557600.9, "2024-05-01T10:00:00+00:00"),
         (1714557600123, "2024-05-01T10:00:00+00:00"),  # epoch milliseconds
@@ -35,7 +39,7 @@ def test_given_date_value_when_normalise_then_iso_with_time_and_offset(value, ex
     assert normalise_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["yesterday", "10:00", "2024-13-45", True, {"d": 1}, float("nan")])
+@pytest.mark.parametrize("value", ["yesterday", "10:00", "2024-13-45", "2024-02-30T10:00:00Z", True, {"d": 1}, float("nan")])
 def test_given_value_that_is_not_a_date_when_normalise_then_value_error(value):
     with pytest.raises(ValueError):
         normalise_date(value)
