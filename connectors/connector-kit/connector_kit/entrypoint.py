@@ -184,7 +184,9 @@ class FailureReport:
         report = AirbyteErrorTraceMessage(
             message=filter_secrets(" ".join(parts)),
             internal_message=filter_secrets(" | ".join(e.internal_message or "" for e in errors if e.internal_message)),
-            stack_trace=first.stack_trace,
+            # A traceback helps only with a fault of the connector itself; for a config or transient error the
+            # message says everything, and a platform would show the traceback to the user as "details".
+            stack_trace=first.stack_trace if failure_type == FailureType.system_error else None,
             failure_type=failure_type,
             stream_descriptor=first.stream_descriptor if len(errors) == 1 else None,
         )
