@@ -1,5 +1,7 @@
 """Answers are checked against the documented shape before any record is read from them."""
 
+import io
+
 import pytest
 import requests
 
@@ -14,7 +16,7 @@ PLUGGY = ResponseContract("Pluggy", [
 def answer(path: str, body: bytes, status: int = 200) -> requests.Response:
     response = requests.Response()
     response.status_code = status
-    response._content = body  # building a Response by hand: requests has no public constructor for one
+    response.raw = io.BytesIO(body)  # what requests reads the body from
     response.url = f"https://api.example.com{path}?itemId=1"
     response.request = requests.Request("GET", response.url).prepare()
     return response

@@ -1,5 +1,7 @@
 """Which records of an incremental slice are emitted: inside the window, each once."""
 
+import io
+
 import requests
 from airbyte_cdk.sources.types import StreamSlice
 
@@ -45,8 +47,8 @@ def test_given_other_date_layouts_then_compared_as_moments():
 def test_given_a_dedup_key_then_each_record_once_and_memory_bounded():
     deduplicating = window_filter(dedup_key="id", dedup_window=3)
     records = [{"id": n} for n in (1, 2, 1, 3, 4, 5, 1)]
+    # The last 1 is emitted again: only the last 3 keys are remembered (a repeat comes within a page or two).
     assert [r["id"] for r in deduplicating.filter_records(records, {}, None)] == [1, 2, 3, 4, 5, 1]
-    assert len(deduplicating._seen) == 3  # the window: the last 3 keys (a repeat comes within a page or two)
 
 
 def test_given_a_full_refresh_stream_then_nothing_is_filtered_by_date():
@@ -55,7 +57,7 @@ def test_given_a_full_refresh_stream_then_nothing_is_filtered_by_date():
 
 def answer(body: bytes) -> requests.Response:
     response = requests.Response()
-    response.status_code, response._content = 200, body  # a Response built by hand has no other way to hold a body
+    response.status_code, response.raw = 200, io.BytesIO(body)
     return response
 
 

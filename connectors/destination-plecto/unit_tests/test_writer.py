@@ -93,7 +93,7 @@ def test_given_state_with_no_pending_records_when_write_then_emitted_without_a_p
 def stored_batches(requests_mock) -> list[list[str]]:
     """External ids of every POST that Plecto acknowledged (2xx)."""
     return [[r["external_id"] for r in call.json()] for call in requests_mock.request_history
-            if call.method == "POST" and getattr(call, "_answered_ok", False)]
+            if call.method == "POST" and getattr(call, "stored_by_fake_plecto", False)]
 
 
 def reject_external_ids(*bad: str):
@@ -104,7 +104,7 @@ def reject_external_ids(*bad: str):
             if item["external_id"] in bad:
                 context.status_code = 400
                 return dict(response("400_invalid_date"), external_id=item["external_id"])
-        request._answered_ok = True
+        request.stored_by_fake_plecto = True
         return accept_all(request, context)
     return answer
 
