@@ -6,7 +6,7 @@ does, against the sandbox, next to the same commands from the venv.
    place that reaches PyPI here); cached under its key. Our own packages are built from source in the images.
 3. Each image: `podman build --pull=never --network=none` from the repo root, the wheelhouse as the `wheels`
    build context. Then a deliberately broken dependency must fail the same build and leave no image.
-4. The sandbox on its fixed ports; for each connector `spec`, `check` and `read` (destination-plecto: `write`),
+4. The sandbox (on free ports); for each connector `spec`, `check` and `read` (destination-plecto: `write`),
    once from the venv and once from the image (`podman run --network=host`), compared: the same spec, streams,
    records and final states, for the destination the same states and stored registrations.
 5. A table: image, size, build seconds, spec/check/read result, same as the venv.
@@ -222,9 +222,12 @@ class Side:
         return Run(done.stdout, done.returncode, done.stderr)
 
 
-def write_file(directory: Path, name: str, doc: Any) -> None:
+def write_file(directory: Path, name: str, doc: Any, ports: Optional[dict[int, int]] = None) -> None:
+    """A config or catalog for both sides; `ports` moves the sandbox's fixed ports to the ones it really has."""
+    moved = ports or {}
+    text = re.sub(r"//127\.0\.0\.1:(\d+)\b", lambda m: f"//127.0.0.1:{moved.get(int(m[1]), m[1])}", json.dumps(doc))
     path = directory / name
-    path.write_text(json.dumps(doc))
+    path.write_text(text)
     path.chmod(0o644)  # the container reads it as uid 1000
 
 
@@ -358,32 +361,30 @@ def run_destination(connector: Connector, plecto: Any, venv: Side, image: Side, 
     compare(connector, "registrations", outcome[venv][2], stored)
 
 
-def source_files(name: str, files: Path) -> None:
+def source_files(name: str, files: Path, ports: dict[int, int]) -> None:
     """The acceptance-test sandbox config and configured catalog of a source."""
     files.mkdir(parents=True, exist_ok=True)
     for target, source in (("config.json", "sandbox_config.json"), ("catalog.json", "configured_catalog.json")):
-        write_file(files, target, json.loads((TESTS / name / source).read_text()))
+        write_file(files, target, json.loads((TESTS / name / source).read_text()), ports)
 
 
-def destination_files(connector: Connector, files: Path) -> None:
+def destination_files(connector: Connector, files: Path, ports: dict[int, int]) -> None:
     """The acceptance-test sandbox config with the pipeline's mapping (transactions dated by `date`, accounts by
     `updatedAt`: source-pluggy's fields), and its configured catalog."""
     config = json.loads((TESTS / connector.name / "sandbox_config.json").read_text())
     by_stream = {s["stream"]: s["data_source"] for s in config["streams"]}
     config["streams"] = [{"stream": "transactions", "data_source": by_stream["transactions"], "date_field": "date"},
                          {"stream": "accounts", "data_source": by_stream["accounts"], "date_field": "updatedAt"}]
-    write_file(files, "config.json", config)
+    write_file(files, "config.json", config, ports)
     write_file(files, "catalog.json", json.loads((TESTS / connector.name / "configured_catalog.json").read_text()))
 
 
 def run_all(selected: list[Connector]) -> None:
     built = [c for c in selected if "build" not in c.results]
-    emulators = {}
-    try:
-        for name in EMULATORS:
-            emulators[name] = emulator_class(name)(size="small", seed=42).start(port=EMULATORS[name][1])
-    except OSError as error:
-        sys.exit(f"images: cannot start the sandbox on its fixed ports 18701-18704 ({error}): is one running?")
+    # The sandbox as `python -m sandbox` starts it (size small, seed 42), on free ports rather than its fixed ones,
+    # which `make sandbox` or the standard tests may hold: the configs' URLs are moved to them.
+    emulators = {name: emulator_class(name)(size="small", seed=42).start() for name in EMULATORS}
+    ports = {EMULATORS[name][1]: emulator.port for name, emulator in emulators.items()}
     try:
         pluggy_read = None
         for connector in sorted(built, key=lambda c: not c.is_source):  # the destination writes pluggy's records
@@ -394,14 +395,14 @@ def run_all(selected: list[Connector]) -> None:
             venv, image = Side(connector, files, image=False), Side(connector, files, image=True)
             started = time.monotonic()
             if connector.is_source:
-                source_files(connector.name, files)
+                source_files(connector.name, files, ports)
                 read = run_source(connector, emulators[connector.name.removeprefix("source-")], venv, image)
                 if connector.name == "source-pluggy":
                     pluggy_read = read
             else:
-                destination_files(connector, files)
+                destination_files(connector, files, ports)
                 if pluggy_read is None:  # --only destination-plecto: its input still comes from source-pluggy
-                    source_files("source-pluggy", files / "input")
+                    source_files("source-pluggy", files / "input", ports)
                     emulators["pluggy"].reset()
                     pluggy = Side(Connector("source-pluggy", "", "", ""), files / "input", image=False)
                     pluggy_read = pluggy.run("read", ("--config", "config.json"), ("--catalog", "catalog.json"))
