@@ -99,11 +99,15 @@ def storage_conf() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_text() != text:
         path.write_text(text)
+    if not (CACHE / "storage").exists():  # the storage was deleted (make clean): so goes its stale run state
+        shutil.rmtree(runroot, ignore_errors=True)
 
 
 def base_images(selected: list[Connector]) -> None:
     for base in sorted({c.base_image for c in selected}):
+        started = time.monotonic()
         sh([str(REPO / "images" / "base.sh"), base], env={**os.environ, "IMAGES_CACHE": str(CACHE)})
+        print(f"base: ready in {time.monotonic() - started:.0f} s", flush=True)
 
 
 # ---- 2. the wheelhouse -------------------------------------------------------------------------------------------
@@ -455,6 +459,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     probe = next((c for c in selected if c.is_source), selected[0])
     broken_ok, broken = broken_dependency_fails(probe, key)
     print(f"broken dependency ({BROKEN_REQUIREMENT} in {probe.name}): {broken}", flush=True)
+    podman("image", "prune", "-f")  # images these builds replaced, the broken build's layers; the cache stays
     run_all(selected)
     print()
     print(table(selected))
