@@ -10,7 +10,7 @@ PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTOR
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests clean
+.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests images clean
 
 install: $(STAMP)
 
@@ -59,6 +59,17 @@ bench: install
 
 builder-manifests: install
 	$(BIN)/python -m connector_kit.builder
+
+# Every connector image built offline with podman from its own Dockerfile and run as Airbyte runs it, beside the
+# venv, against the sandbox (images/run.py). Caches: .cache/images. podman, debootstrap and runc (crun cannot run
+# on this machine) come from Debian's packages, as `make install` brings the Python ones.
+IMAGE_TOOLS := podman debootstrap runc
+images: export CONTAINERS_CONF := $(CURDIR)/images/containers.conf
+images: export CONTAINERS_STORAGE_CONF := $(CURDIR)/.cache/images/storage.conf
+images: install
+	@dpkg -s $(IMAGE_TOOLS) > /dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(IMAGE_TOOLS); }
+	$(BIN)/python images/run.py $(if $(ONLY),--only $(ONLY))
 
 clean:
 	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache
