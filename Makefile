@@ -18,7 +18,10 @@ install: $(STAMP)
 # their dependencies are in the lock).
 $(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	@# uv bootstraps the install once; the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own
+	@# warnings off, errors still print: a machine's pip config may list extra indexes without uv (e.g. file://
+	@# mirrors), and pip warns "Location ... is ignored" for each. The config itself stays in effect.
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
