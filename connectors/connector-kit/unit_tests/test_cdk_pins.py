@@ -10,7 +10,6 @@
 import logging
 
 import pytest
-import requests
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 

@@ -23,7 +23,6 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit.backoff import BackoffPolicy
 from connector_kit.pacing import CallPacer
 from connector_kit.redact import body_start
-from connector_kit.settings import HttpSettings
 
 from destination_plecto.config import PlectoConfig
 
