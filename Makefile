@@ -41,10 +41,12 @@ unit-tests: install
 sandbox-tests: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests
 
-# Airbyte's standard (acceptance) tests, as `airbyte-cdk connector test` runs them; no Docker here.
+# Airbyte's standard (acceptance) tests: `airbyte-cdk connector test`, through a wrapper that only filters the
+# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here.
 standard-tests: install
 	@set -e; for c in $(CONNECTORS); do echo "== standard tests: $$c"; \
-	  $(BIN)/airbyte-cdk connector test connectors/$$c --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
+	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test connectors/$$c \
+	    --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
 
 # The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
 demo: install
