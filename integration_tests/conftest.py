@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from connector_kit.testing.cli import cli
 from sandbox import emulator_class
 
 REPO = Path(__file__).resolve().parent.parent
+# The connectors are the directories with a metadata.yaml (as in the Makefile); the sources are those named source-*.
+CONNECTORS = sorted(p.parent.name for p in REPO.glob("connectors/*/metadata.yaml"))
+SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
+
+
+def connector_dir(connector: str) -> Path:
+    return REPO / "connectors" / connector
+
+
+@lru_cache(maxsize=None)
+def printed_spec(connector: str) -> dict[str, Any]:
+    """The spec as `<connector> spec` prints it (the kit's shared settings included); run once per session."""
+    done = subprocess.run([cli(connector), "spec"], capture_output=True, text=True, timeout=120, check=True)
+    [message] = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return message["spec"]
 
 
 @pytest.fixture(scope="module")
