@@ -23,12 +23,23 @@ def connector_dir(connector: str) -> Path:
     return REPO / "connectors" / connector
 
 
+def _printed(connector: str, *args: str) -> list[dict[str, Any]]:
+    done = subprocess.run([cli(connector), *args], capture_output=True, text=True, timeout=120, check=True)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
 @lru_cache(maxsize=None)
 def printed_spec(connector: str) -> dict[str, Any]:
     """The spec as `<connector> spec` prints it (the kit's shared settings included); run once per session."""
-    done = subprocess.run([cli(connector), "spec"], capture_output=True, text=True, timeout=120, check=True)
-    [message] = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    [message] = _printed(connector, "spec")
     return message["spec"]
+
+
+@lru_cache(maxsize=None)
+def printed_catalog(connector: str, config_path: Path) -> dict[str, dict[str, Any]]:
+    """The streams `<source> discover --config <config_path>` prints, by name; run once per session and config."""
+    [message] = [m for m in _printed(connector, "discover", "--config", str(config_path)) if m["type"] == "CATALOG"]
+    return {stream["name"]: stream for stream in message["catalog"]["streams"]}
 
 
 @pytest.fixture(scope="module")
