@@ -10,7 +10,7 @@ PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTOR
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests clean
+.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sandbox bench lint lock builder-manifests clean
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ unit-tests: install
 # End-to-end runs of the installed CLIs against the sandbox.
 sandbox-tests: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests
+
+# Rewrite acceptance-test-config/<source>/expected_records/ from the seeded sandbox; review the diff, then commit it.
+expected-records: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests/acceptance -k expected_records --update-expected-records
 
 # Airbyte's standard (acceptance) tests: `airbyte-cdk connector test`, through a wrapper that only filters the
 # Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here.

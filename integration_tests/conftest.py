@@ -42,6 +42,11 @@ def printed_catalog(connector: str, config_path: Path) -> dict[str, dict[str, An
     return {stream["name"]: stream for stream in message["catalog"]["streams"]}
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-expected-records", action="store_true",
+                     help="write acceptance-test-config/<source>/expected_records/ from the sandbox (make expected-records)")
+
+
 @pytest.fixture(scope="module")
 def start_emulator() -> Iterator[Callable[..., object]]:
     """Factory: `start_emulator("pluggy", size="small", seed=42)` returns a started emulator, stopped after the module."""
@@ -72,11 +77,16 @@ def _fresh_declared_emulator(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("emulator").reset()
 
 
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def bypass_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls to the loopback sandbox never go through a proxy the environment names."""
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    bypass_proxies(monkeypatch)
 
 
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
