@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -21,6 +23,21 @@ SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
 
 def connector_dir(connector: str) -> Path:
     return REPO / "connectors" / connector
+
+
+def wait_until_free(port: int, seconds: float = 120) -> None:
+    """Before a sandbox starts on a fixed port (the ports the example configs name): wait for another run on this
+    machine (a standard-tests run, a `make sandbox`) to let go of it; fail naming the port if it does not."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket() as probe:
+            probe.settimeout(0.2)
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"port {port} stayed in use for {seconds:.0f} s (a running `make sandbox`?): the example "
+                        "configs point there")
+        time.sleep(1)
 
 
 def _printed(connector: str, *args: str) -> list[dict[str, Any]]:

@@ -15,7 +15,6 @@ acceptance-test-config/README.md.
 
 from __future__ import annotations
 
-import errno
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,7 +27,7 @@ from derived_inputs import (cursor_values, datetime_cursors, full_refresh_catalo
 from expected_records import differences, read, write
 from sandbox import EMULATORS, emulator_class
 
-from conftest import SOURCES, bypass_proxies, printed_catalog
+from conftest import SOURCES, bypass_proxies, printed_catalog, wait_until_free
 
 
 @pytest.fixture(scope="module", params=SOURCES)
@@ -37,12 +36,8 @@ def source(request) -> Iterator[tuple[str, Any]]:
     connector = request.param
     vendor = connector.removeprefix("source-")
     port = EMULATORS[vendor][1]
-    try:
-        emulator = emulator_class(vendor)(size="small", seed=42).start(port=port)
-    except OSError as error:
-        if error.errno != errno.EADDRINUSE:
-            raise
-        pytest.fail(f"port {port} is in use (a running `make sandbox`?): the {connector} configs point there")
+    wait_until_free(port)
+    emulator = emulator_class(vendor)(size="small", seed=42).start(port=port)
     with pytest.MonkeyPatch.context() as monkeypatch:
         bypass_proxies(monkeypatch)
         yield connector, emulator

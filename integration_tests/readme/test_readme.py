@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 from sandbox import EMULATORS
 
-from conftest import REPO
+from conftest import REPO, wait_until_free
 
 README = REPO / "README.md"
 SANDBOX = ".venv/bin/python -m sandbox"
@@ -58,6 +58,8 @@ class RunningSandbox:
     def __init__(self, command: str) -> None:
         arguments = shlex.split(command)
         only = arguments[arguments.index("--only") + 1].split(",") if "--only" in arguments else list(EMULATORS)
+        for name in only:
+            wait_until_free(EMULATORS[name][1])
         self.process = subprocess.Popen(arguments, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                         env=as_a_user(dict(os.environ)))
         self.configs: dict[str, dict] = {}
