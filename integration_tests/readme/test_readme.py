@@ -119,7 +119,10 @@ def test_given_the_sandbox_when_each_connector_command_runs_as_written_then_it_s
     assert done.returncode == 0, done.stderr[-2000:]
     assert messages and not [m for m in messages if m["type"] == "TRACE" and m["trace"]["type"] == "ERROR"]
     assert all(m["connectionStatus"]["status"] == "SUCCEEDED" for m in messages if m["type"] == "CONNECTION_STATUS")
-    assert done.stderr == "", done.stderr[-2000:]  # a CLI run prints only its protocol messages
+    # A CLI run prints only its protocol messages: nothing on stderr, no CDK start-up log line, `spec` its spec alone.
+    assert done.stderr == "", done.stderr[-2000:]
+    assert not [m for m in messages if m["type"] == "LOG" and m["log"]["message"].startswith("MemoryMonitor")]
+    assert not command.endswith(" spec") or [m["type"] for m in messages] == ["SPEC"]
 
 
 def test_given_the_sandbox_when_the_pyairbyte_snippet_runs_twice_as_written_then_it_reads_then_reads_nothing_new(
