@@ -10,7 +10,7 @@ PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTOR
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests images clean
+.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sandbox bench lint lock builder-manifests images clean
 
 install: $(STAMP)
 
@@ -18,7 +18,10 @@ install: $(STAMP)
 # their dependencies are in the lock).
 $(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
+	@# uv bootstraps the install once; the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own
+	@# warnings off, errors still print: a machine's pip config may list extra indexes without uv (e.g. file://
+	@# mirrors), and pip warns "Location ... is ignored" for each. The config itself stays in effect.
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
@@ -38,10 +41,16 @@ unit-tests: install
 sandbox-tests: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests
 
-# Airbyte's standard (acceptance) tests, as `airbyte-cdk connector test` runs them; no Docker here.
+# Rewrite acceptance-test-config/<source>/expected_records/ from the seeded sandbox; review the diff, then commit it.
+expected-records: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests/acceptance -k expected_records --update-expected-records
+
+# Airbyte's standard (acceptance) tests: `airbyte-cdk connector test`, through a wrapper that only filters the
+# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here.
 standard-tests: install
 	@set -e; for c in $(CONNECTORS); do echo "== standard tests: $$c"; \
-	  $(BIN)/airbyte-cdk connector test connectors/$$c --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
+	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test connectors/$$c \
+	    --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
 
 # The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
 demo: install

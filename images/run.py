@@ -41,7 +41,9 @@ REPO = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("IMAGES_CACHE", REPO / ".cache" / "images"))
 WHEELS = CACHE / "wheels"
 LOGS = CACHE / "logs"
-TESTS = REPO / "acceptance-test-config"
+def examples(name: str) -> Path:
+    """A connector's example config and configured catalog (the sandbox's values): connectors/<name>/examples."""
+    return REPO / "connectors" / name / "examples"
 BROKEN_REQUIREMENT = "airbyte-connector-kit-no-such-dependency==0.0.0"
 
 
@@ -366,21 +368,21 @@ def run_destination(connector: Connector, plecto: Any, venv: Side, image: Side, 
 
 
 def source_files(name: str, files: Path, ports: dict[int, int]) -> None:
-    """The acceptance-test sandbox config and configured catalog of a source."""
+    """The example config (the sandbox's) and configured catalog of a source."""
     files.mkdir(parents=True, exist_ok=True)
-    for target, source in (("config.json", "sandbox_config.json"), ("catalog.json", "configured_catalog.json")):
-        write_file(files, target, json.loads((TESTS / name / source).read_text()), ports)
+    for target, source in (("config.json", "config.json"), ("catalog.json", "configured_catalog.json")):
+        write_file(files, target, json.loads((examples(name) / source).read_text()), ports)
 
 
 def destination_files(connector: Connector, files: Path, ports: dict[int, int]) -> None:
-    """The acceptance-test sandbox config with the pipeline's mapping (transactions dated by `date`, accounts by
+    """The example config (the sandbox's) with the pipeline's mapping (transactions dated by `date`, accounts by
     `updatedAt`: source-pluggy's fields), and its configured catalog."""
-    config = json.loads((TESTS / connector.name / "sandbox_config.json").read_text())
+    config = json.loads((examples(connector.name) / "config.json").read_text())
     by_stream = {s["stream"]: s["data_source"] for s in config["streams"]}
     config["streams"] = [{"stream": "transactions", "data_source": by_stream["transactions"], "date_field": "date"},
                          {"stream": "accounts", "data_source": by_stream["accounts"], "date_field": "updatedAt"}]
     write_file(files, "config.json", config, ports)
-    write_file(files, "catalog.json", json.loads((TESTS / connector.name / "configured_catalog.json").read_text()))
+    write_file(files, "catalog.json", json.loads((examples(connector.name) / "configured_catalog.json").read_text()))
 
 
 def run_all(selected: list[Connector]) -> None:

@@ -2,14 +2,66 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
+import subprocess
+import time
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+from connector_kit.testing.cli import cli
 from sandbox import emulator_class
 
 REPO = Path(__file__).resolve().parent.parent
+# The connectors are the directories with a metadata.yaml (as in the Makefile); the sources are those named source-*.
+CONNECTORS = sorted(p.parent.name for p in REPO.glob("connectors/*/metadata.yaml"))
+SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
+
+
+def connector_dir(connector: str) -> Path:
+    return REPO / "connectors" / connector
+
+
+def wait_until_free(port: int, seconds: float = 120) -> None:
+    """Before a sandbox starts on a fixed port (the ports the example configs name): wait for another run on this
+    machine (a standard-tests run, a `make sandbox`) to let go of it; fail naming the port if it does not."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with socket.socket() as probe:
+            probe.settimeout(0.2)
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return
+        if time.monotonic() > deadline:
+            pytest.fail(f"port {port} stayed in use for {seconds:.0f} s (a running `make sandbox`?): the example "
+                        "configs point there")
+        time.sleep(1)
+
+
+def _printed(connector: str, *args: str) -> list[dict[str, Any]]:
+    done = subprocess.run([cli(connector), *args], capture_output=True, text=True, timeout=120, check=True)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+@lru_cache(maxsize=None)
+def printed_spec(connector: str) -> dict[str, Any]:
+    """The spec as `<connector> spec` prints it (the kit's shared settings included); run once per session."""
+    [message] = _printed(connector, "spec")
+    return message["spec"]
+
+
+@lru_cache(maxsize=None)
+def printed_catalog(connector: str, config_path: Path) -> dict[str, dict[str, Any]]:
+    """The streams `<source> discover --config <config_path>` prints, by name; run once per session and config."""
+    [message] = [m for m in _printed(connector, "discover", "--config", str(config_path)) if m["type"] == "CATALOG"]
+    return {stream["name"]: stream for stream in message["catalog"]["streams"]}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-expected-records", action="store_true",
+                     help="write acceptance-test-config/<source>/expected_records/ from the sandbox (make expected-records)")
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +94,16 @@ def _fresh_declared_emulator(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("emulator").reset()
 
 
-@pytest.fixture
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+def bypass_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calls to the loopback sandbox never go through a proxy the environment names."""
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    bypass_proxies(monkeypatch)
 
 
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")

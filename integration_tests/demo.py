@@ -19,12 +19,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from connector_kit.testing.cli import cli
+from connector_kit.testing.third_party_warnings import ignore_google_python_support_notice
+
 os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")  # no registry look-ups: the connectors are local executables
 os.environ.setdefault("DO_NOT_TRACK", "1")
+ignore_google_python_support_notice()  # PyAirbyte imports google-api-core
 
 import airbyte as ab  # noqa: E402
 
-from connector_kit.testing.cli import cli  # noqa: E402
 from pluggy_to_plecto import sync  # noqa: E402
 from sandbox import emulator_class  # noqa: E402
 

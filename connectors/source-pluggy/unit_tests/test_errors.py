@@ -175,18 +175,18 @@ def test_given_bodies_that_stay_malformed_when_retries_run_out_then_system_error
 
 @HttpMocker()
 def test_given_a_parent_answer_that_failed_its_check_when_retried_then_the_retry_reaches_the_server(http_mocker, sleeps):
-    """The accounts list is a cached parent: an HTML 200 must not be stored and replayed to its own retry."""
+    """The accounts list is read through the HTTP cache: an HTML 200 must not be stored and replayed to its own retry.
+    One reader only: with a second one (the transactions' accounts parent) the two race to the server, and the
+    number of calls is 2 or 3 depending on which fills the cache first."""
     http_mocker.post(auth_request(), auth_response())
     http_mocker.get(get("/v2/items"), cursor_response([ITEM]))
     accounts = paged("/accounts", itemId=ITEM["id"])
     http_mocker.get(accounts, [HttpResponse("<html>proxy error</html>", 200), page_response([ACCOUNT])])
-    http_mocker.get(get("/v2/transactions", accountId=ACCOUNT["id"], createdAtFrom="1970-01-01T00:00:00.000Z"),
-                    cursor_response([record("transactions", id="t1")]))
 
-    output = read_streams(["accounts", "transactions"], config())
+    output = read_streams(["accounts"], config())
 
-    assert sorted(r.record.stream for r in output.records) == ["accounts", "transactions"]
-    # Two calls reached the server: the bad answer and its retry; the second reader got the good answer.
+    assert [r.record.data["id"] for r in output.records] == [ACCOUNT["id"]]
+    # Two calls reached the server: the bad answer and its retry (a cached bad answer would have made it one).
     http_mocker.assert_number_of_calls(accounts, 2)
 
 
