@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Connectors are the directories with a metadata.yaml; connector-kit is the library they share.
 CONNECTORS := $(patsubst connectors/%/metadata.yaml,%,$(sort $(wildcard connectors/*/metadata.yaml)))
 SOURCES := $(filter source-%,$(CONNECTORS))
-PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS))
+PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS)) pipeline
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
@@ -14,9 +14,9 @@ export DO_NOT_TRACK := 1
 
 install: $(STAMP)
 
-# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox and every connector (editable;
-# their dependencies are in the lock).
-$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml
+# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox, every connector and the pipeline
+# (editable; their dependencies are in the lock).
+$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==0.13.9
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
@@ -61,4 +61,4 @@ builder-manifests: install
 	$(BIN)/python -m connector_kit.builder
 
 clean:
-	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache
+	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache pipeline/examples/.cache
