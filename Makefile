@@ -10,7 +10,7 @@ PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTOR
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests demo sandbox bench lint lock builder-manifests clean
+.PHONY: install test unit-tests sandbox-tests standard-tests demo sync postgres sandbox bench lint lock builder-manifests clean
 
 install: $(STAMP)
 
@@ -46,6 +46,15 @@ standard-tests: install
 # The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
 demo: install
 	$(BIN)/python integration_tests/demo.py
+
+# One run of a pipeline file (what cron calls): make sync PIPELINE=pipeline/examples/sandbox.yaml [DRY_RUN=1]
+sync: install
+	$(if $(PIPELINE),,$(error give the pipeline file: make sync PIPELINE=path/to/pipeline.yaml))
+	$(BIN)/airbyte-pipeline run $(PIPELINE) $(if $(DRY_RUN),--dry-run)
+
+# A throwaway Postgres on 127.0.0.1:18705 until Ctrl-C, for pipeline/examples/sandbox-postgres.yaml.
+postgres: install
+	$(BIN)/python -m airbyte_pipeline.local_postgres --port 18705 --env-file pipeline/examples/sandbox.env
 
 # All emulators on their fixed loopback ports until Ctrl-C (SIZE=small|medium|large or a number).
 sandbox: install
