@@ -43,9 +43,9 @@ standard-tests: install
 	@set -e; for c in $(CONNECTORS); do echo "== standard tests: $$c"; \
 	  $(BIN)/airbyte-cdk connector test connectors/$$c --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
 
-# The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
+# The main job on the embedded default: the sandbox, pipeline/examples/sandbox.yaml run twice (DuckDB cache, Plecto).
 demo: install
-	$(BIN)/python integration_tests/demo.py
+	$(BIN)/python integration_tests/pipeline/demo.py
 
 # One run of a pipeline file (what cron calls): make sync PIPELINE=pipeline/examples/sandbox.yaml [DRY_RUN=1]
 sync: install
