@@ -3,6 +3,8 @@ changes made in the sandbox between two runs, and what Plecto must hold after th
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +28,14 @@ def airbyte_pipeline(*args: str, env: Optional[dict] = None, capture: bool = Tru
     return subprocess.run(command, env=env, capture_output=capture, text=True, stdin=subprocess.DEVNULL, timeout=900)
 
 
+def pipeline_env(**variables: str) -> dict[str, str]:
+    """The environment a scheduler would give the command: no proxy for the loopback sandbox, PyAirbyte's logs where
+    the pipeline puts them (its state folder), and these variables."""
+    env = {k: v for k, v in os.environ.items()
+           if k.lower() not in ("http_proxy", "https_proxy") and k != "AIRBYTE_LOGGING_ROOT"}
+    return {**env, "NO_PROXY": "127.0.0.1,localhost", **variables}
+
+
 def example_over(emulators: dict[str, Any], sources: Optional[list[str]] = None) -> dict[str, Any]:
     """The example pipeline with the URLs of these emulators (its sandbox.env still gives the credentials, unless the
     environment sets them), for these sources (and their pushes) only."""
@@ -44,6 +54,12 @@ def example_over(emulators: dict[str, Any], sources: Optional[list[str]] = None)
 def write_pipeline(path: Path, pipeline: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(pipeline, sort_keys=False))
     return path
+
+
+def pipeline_state(path: str) -> dict[str, Any]:
+    """The pipeline state a run left (default state folder: .cache/<name> beside the file)."""
+    pipeline = yaml.safe_load(Path(path).read_text())
+    return json.loads((Path(path).parent / ".cache" / pipeline["name"] / "pipeline-state.json").read_text())
 
 
 @dataclass
