@@ -141,10 +141,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     print(f"Postgres {server.host}:{server.port}, database {server.database}, user {server.username}, password from "
           f"{args.password_env}; until Ctrl-C", flush=True)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a SIGTERM stops it as Ctrl-C does
     try:
-        stop.wait()
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:

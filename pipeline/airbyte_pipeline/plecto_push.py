@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, Iterator, Optional
+from typing import IO, Any, Callable, Iterator, Optional
 
 from airbyte.caches import CacheBase
 
@@ -51,18 +51,8 @@ def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamS
         return PushOutcome(push.label, True, time.monotonic() - started, message="nothing new since the last push")
     output = ConnectorOutput(push.label, progress)
     feed = _Feed(push.stream, _chain(first, records))
-    with tempfile.TemporaryDirectory(prefix="airbyte-pipeline-") as private:  # 0700, removed with its config
-        config = _write_json(Path(private) / "config.json", pipeline.destination_config(push))
-        catalog = _write_json(Path(private) / "catalog.json", destination_catalog(push.stream, shape))
-        with tempfile.TemporaryFile("w+", encoding="utf-8") as stderr, progress.heartbeat(push.label, "writing"):
-            process = subprocess.Popen([str(pipeline.plecto_connector), "write", "--config", config,
-                                        "--catalog", catalog], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                       stderr=stderr, text=True, encoding="utf-8")
-            feeder = threading.Thread(target=feed.into, args=(process.stdin,), daemon=True)
-            feeder.start()
-            acknowledged = _read_answers(process.stdout, output)
-            returncode = process.wait()
-            feeder.join()
+    with progress.heartbeat(push.label, "writing"):
+        returncode, acknowledged = _run_destination(pipeline, push, shape, feed, output)
     stats = output.summaries.get(push.stream, {})
     outcome = PushOutcome(push.label, False, time.monotonic() - started, feed.sent, stats, acknowledged)
     if feed.error is not None:
@@ -76,6 +66,27 @@ def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamS
     if outcome.message:
         outcome.message = pipeline.redactor.clean(outcome.message)
     return outcome
+
+
+def _run_destination(pipeline: Pipeline, push: Push, shape: StreamShape, feed: "_Feed",
+                     output: ConnectorOutput) -> tuple[int, Optional[str]]:
+    """destination-plecto write fed by `feed`; its exit code and the last state it gave back. Its config lives in a
+    private temporary folder for the run only; what it says goes to its log file, secrets masked."""
+    with tempfile.TemporaryDirectory(prefix="airbyte-pipeline-") as private, \
+            open(_log_path(pipeline, push), "w", encoding="utf-8") as log:
+        config = _write_json(Path(private) / "config.json", pipeline.destination_config(push))
+        catalog = _write_json(Path(private) / "catalog.json", destination_catalog(push.stream, shape))
+        process = subprocess.Popen([str(pipeline.plecto_connector), "write", "--config", config, "--catalog", catalog],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   encoding="utf-8")
+        feeder = threading.Thread(target=feed.into, args=(process.stdin,), daemon=True)
+        feeder.start()
+        stderr = _Drain(process.stderr)
+        acknowledged = _read_answers(process.stdout, output, lambda line: log.write(pipeline.redactor.clean(line)))
+        returncode = process.wait()
+        feeder.join()
+        log.write(pipeline.redactor.clean(stderr.text()))
+    return returncode, acknowledged
 
 
 def destination_catalog(stream: str, shape: StreamShape) -> dict[str, Any]:
@@ -127,22 +138,48 @@ class _Feed:
             "stream_descriptor": {"name": self.stream}, "stream_state": {"pushed_through": self.last_state}}}}) + "\n")
 
 
-def _read_answers(stdout: IO[str], output: ConnectorOutput) -> Optional[str]:
-    """Follow destination-plecto's messages; the extraction time of the last state it gave back."""
+def _read_answers(stdout: IO[str], output: ConnectorOutput, log: Callable[[str], Any]) -> Optional[str]:
+    """Follow destination-plecto's messages (each kept in the log); the extraction time of the last state it gave
+    back."""
     acknowledged = None
     for line in stdout:
         try:
             message = json.loads(line)
         except ValueError:
+            log(line)
             continue
         kind = message.get("type")
+        if kind == "LOG":
+            level, text = message["log"].get("level", "INFO"), message["log"].get("message", "")
+            log(f"{level} {text}\n")
+            output.log(level, text)
+            continue
+        log(line)
         if kind == "STATE":
             acknowledged = message["state"]["stream"]["stream_state"].get("pushed_through", acknowledged)
-        elif kind == "LOG":
-            output.log(message["log"].get("level", "INFO"), message["log"].get("message", ""))
         elif kind == "TRACE" and message["trace"].get("type") == "ERROR":
             output.trace_error(message["trace"]["error"].get("message", ""))
     return acknowledged
+
+
+class _Drain:
+    """Reads a pipe to its end on its own thread, so that a chatty stderr never blocks the destination."""
+
+    def __init__(self, pipe: IO[str]) -> None:
+        self._chunks: list[str] = []
+        self._thread = threading.Thread(target=lambda: self._chunks.extend(pipe), daemon=True)
+        self._thread.start()
+
+    def text(self) -> str:
+        self._thread.join()
+        return "".join(self._chunks)
+
+
+def _log_path(pipeline: Pipeline, push: Push) -> Path:
+    """<state_dir>/logs/destination-plecto/<source.stream>-<time>.log: what destination-plecto said, secrets masked."""
+    folder = pipeline.state_dir / "logs" / "destination-plecto"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{push.label}-{datetime.now():%Y%m%d-%H%M%S}.log"
 
 
 def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
