@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -54,6 +55,12 @@ def example_over(emulators: dict[str, Any], sources: Optional[list[str]] = None)
 def write_pipeline(path: Path, pipeline: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(pipeline, sort_keys=False))
     return path
+
+
+def table_row(output: str, stream: str) -> list[str]:
+    """The cells of a stream's row in the table that ends a run."""
+    row = next(line for line in output.splitlines() if line.startswith(f"  {stream} "))
+    return re.split(r"\s{2,}", row.strip())
 
 
 def pipeline_state(path: str) -> dict[str, Any]:

@@ -1,11 +1,11 @@
-"""The example pipeline over the sandbox, into the embedded DuckDB cache, run twice as cron would run it: the first
-run makes one Plecto registration per record, the second reads and sends only what changed in between (new,
-updated and deleted records), and no secret reaches any output, log, state or cache file."""
+"""The example pipeline over the sandbox (Pluggy and Plutio; Protime's deletions are in test_sync_postgres), into
+the embedded DuckDB cache, run twice as cron would run it: the first run makes one Plecto registration per record,
+the second reads and sends only what changed in between, and no secret reaches any output, log, state or cache
+file."""
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -16,10 +16,10 @@ from airbyte_pipeline.pipeline_file import load_pipeline
 from airbyte_pipeline.status_text import status_text
 
 from sandbox_pipeline import (PUSHED, Changes, airbyte_pipeline, example_over, expected_registrations, make_changes,
-                              pipeline_env, registration_mismatches, registrations, write_pipeline)
+                              pipeline_env, registration_mismatches, registrations, table_row, write_pipeline)
 
 PLUTIO_SECRET = f"plutio-{secrets.token_hex(12)}"  # a value that exists nowhere else
-SANDBOX_SECRETS = ("sandbox-pluggy-secret", "sandbox-client-secret", "sandbox-password")  # sandbox.env's values
+SANDBOX_SECRETS = ("sandbox-pluggy-secret", "sandbox-password")  # Pluggy's and Plecto's, from sandbox.env
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Synced:
 
 @pytest.fixture(scope="module")
 def sandbox(start_emulator):
-    return {"pluggy": start_emulator("pluggy", size="small", seed=11), "protime": start_emulator("protime"),
+    return {"pluggy": start_emulator("pluggy", size="small", seed=11),
             "plutio": start_emulator("plutio", client_secret=PLUTIO_SECRET), "plecto": start_emulator("plecto")}
 
 
@@ -65,30 +65,24 @@ def synced(sandbox, tmp_path_factory) -> Synced:
                   changes)
 
 
-def table_row(output: str, stream: str) -> list[str]:
-    """The cells of a stream's row in the table that ends a run."""
-    row = next(line for line in output.splitlines() if line.startswith(f"  {stream} "))
-    return re.split(r"\s{2,}", row.strip())
-
-
 def test_given_the_sandbox_when_the_pipeline_runs_then_each_record_is_one_registration(synced):
     assert synced.first.returncode == 0, synced.first.stdout + synced.first.stderr
     assert synced.held_after_first == synced.expected_after_first
-    assert table_row(synced.first.stdout, "clockings")[:3] == ["clockings", "112", "112"]
+    assert table_row(synced.first.stdout, "time_tracks")[:3] == ["time_tracks", "27", "27"]
 
 
 def test_given_changes_in_the_sandbox_when_run_again_then_only_the_changes_move(synced):
     assert synced.second.returncode == 0, synced.second.stdout + synced.second.stderr
     streams = json.loads(synced.status.stdout)["streams"]
-    assert {s: streams[s]["last_push"]["sent"] for s in PUSHED} == synced.changes.moved
-    assert {s: streams[s]["last_read"]["records"] for s in PUSHED} == synced.changes.moved
+    assert {s: streams[s]["last_push"]["sent"] for s in synced.changes.moved} == synced.changes.moved
+    assert {s: streams[s]["last_read"]["records"] for s in synced.changes.moved} == synced.changes.moved
     assert {s: e["last_read"]["records"] for s, e in streams.items() if s not in PUSHED} == {
-        "pluggy.accounts": 0, "protime.people": 0, "plutio.people": 0, "plutio.projects": 0}
+        "pluggy.accounts": 0, "plutio.people": 0, "plutio.projects": 0}
     assert table_row(synced.second.stdout, "transactions")[1:4] == ["7", "7", "1 POST"]
-    assert table_row(synced.second.stdout, "clockings")[1:4] == ["3", "2 (+1 deleted)", "1 POST, 1 GET, 1 DELETE"]
+    assert table_row(synced.second.stdout, "time_tracks")[1:4] == ["2", "2", "1 POST"]
 
 
-def test_given_the_second_run_then_plecto_holds_every_record_once_with_updates_and_deletes_applied(synced, sandbox):
+def test_given_the_second_run_then_plecto_holds_every_record_once_with_the_updates(synced, sandbox):
     assert registration_mismatches(sandbox, synced.changes) == []
 
 
@@ -97,7 +91,7 @@ def test_given_known_secrets_then_no_output_log_state_or_cache_file_holds_them(s
     names = {path.name for path in files}
     assert "cache.duckdb" in names and "pipeline-state.json" in names
     logs = [path for path in files if path.suffix == ".log" and path.stat().st_size]
-    assert {path.parent.name for path in logs} >= {"source-pluggy", "source-protime", "source-plutio"}
+    assert {path.parent.name for path in logs} >= {"source-pluggy", "source-plutio", "destination-plecto"}
     for secret in (PLUTIO_SECRET, *SANDBOX_SECRETS):
         assert secret not in synced.outputs()
         for path in files:
@@ -107,8 +101,8 @@ def test_given_known_secrets_then_no_output_log_state_or_cache_file_holds_them(s
 def test_given_a_synced_pipeline_when_status_then_each_stream_shows_its_runs_and_states(synced):
     assert synced.status.returncode == 0
     document = json.loads(synced.status.stdout)
-    clockings = document["streams"]["protime.clockings"]
-    assert "deltaLink" in clockings["source_state"] and clockings["pushed_through"]
+    time_tracks = document["streams"]["plutio.time_tracks"]
+    assert "updatedAt" in time_tracks["source_state"] and time_tracks["pushed_through"]
     assert document["sources"]["plutio"]["last_run"]["status"] == "ok"
     text = status_text(load_pipeline(synced.pipeline_file, environ={"PLUTIO_CLIENT_SECRET": PLUTIO_SECRET}), document)
     transactions = text.split("  transactions\n")[1]
@@ -123,5 +117,5 @@ def test_given_dry_run_then_the_plan_is_printed_and_nothing_is_called(synced):
     assert synced.dry_run.returncode == 0
     assert synced.calls_during_dry_run == 0
     assert "A run would, source after source:" in synced.dry_run.stdout
-    assert "write clockings to Plecto data source 'Protime clockings': the records extracted after" in \
+    assert "write time_tracks to Plecto data source 'Plutio time tracks': the records extracted after" in \
         synced.dry_run.stdout

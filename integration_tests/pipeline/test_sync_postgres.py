@@ -1,5 +1,6 @@
 """The pipeline into a real Postgres server (the pgserver wheel's binaries, started for this module): the source's
-tables and PyAirbyte's state land in the source's own schema, and the second run is incremental."""
+tables and PyAirbyte's state land in the source's own schema, and the second run is incremental: Protime's new,
+updated and deleted clockings, and only those, reach Plecto (the deletion as a DELETE)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from airbyte_pipeline.local_postgres import LocalPostgres
 
 from sandbox_pipeline import (airbyte_pipeline, example_over, make_changes, pipeline_env, pipeline_state,
-                              registration_mismatches, write_pipeline)
+                              registration_mismatches, table_row, write_pipeline)
 
 PG_PASSWORD = f"pg-{secrets.token_hex(12)}"
 
@@ -65,6 +66,7 @@ def test_given_postgres_when_run_twice_then_tables_state_and_the_incremental_sec
     assert status["streams"]["protime.clockings"]["last_read"]["records"] == 3
     assert status["streams"]["protime.clockings"]["last_push"]["sent"] == 3
     assert status["streams"]["protime.people"]["last_read"]["records"] == 0
+    assert table_row(second.stdout, "clockings")[1:4] == ["3", "2 (+1 deleted)", "1 POST, 1 GET, 1 DELETE"]
     live = "SELECT count(*) FROM cache_protime.clockings WHERE _ab_cdc_deleted_at IS NULL"
     assert scalar(postgres, live) == len(protime.data["clockings"])
     assert registration_mismatches(sandbox, changes) == []
