@@ -47,6 +47,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     except PipelineFileError as error:
         print(error.describe(), file=sys.stderr)
         return EXIT_BAD_FILE
+    except Exception as error:  # noqa: BLE001 - never a traceback on the terminal
+        print(f"airbyte-pipeline: unexpected error reading {args.pipeline}: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return EXIT_FAILED
     _prepare_pyairbyte(pipeline.state_dir)
     try:
         if args.command == "status":

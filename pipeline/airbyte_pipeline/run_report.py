@@ -36,7 +36,8 @@ def run_table(summary: RunSummary) -> str:
     title = (f"Pipeline '{pipeline.name}' {'done' if summary.ok else 'FAILED'} in {elapsed(summary.seconds)}: "
              f"{done} of {len(summary.reads)} source(s) read, {pushed} of {len(summary.pushes)} push(es) to Plecto done")
     notes = ["API calls: sources do not report theirs; Plecto's are the registration requests destination-plecto "
-             "reports (data-source look-ups not counted)."]
+             "reports (data-source look-ups not counted).",
+             "Time: a source's row is its read into the cache, a stream's row its push to Plecto."]
     text = "\n".join([title, "", render(HEADERS, rows, right=(1, 2, 4)), "", *notes])
     if failures:
         text += "\n\nWhat failed:\n" + "\n".join(f"  {line}" for line in failures)
