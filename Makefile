@@ -6,17 +6,17 @@ STAMP := $(VENV)/.installed
 # Connectors are the directories with a metadata.yaml; connector-kit is the library they share.
 CONNECTORS := $(patsubst connectors/%/metadata.yaml,%,$(sort $(wildcard connectors/*/metadata.yaml)))
 SOURCES := $(filter source-%,$(CONNECTORS))
-PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS))
+PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS)) pipeline
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sandbox bench lint lock builder-manifests images clean
+.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench lint lock builder-manifests images clean
 
 install: $(STAMP)
 
-# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox and every connector (editable;
-# their dependencies are in the lock).
-$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml
+# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox, every connector and the pipeline
+# (editable; their dependencies are in the lock).
+$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv bootstraps the install once; the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own
 	@# warnings off, errors still print: a machine's pip config may list extra indexes without uv (e.g. file://
@@ -52,9 +52,18 @@ standard-tests: install
 	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test connectors/$$c \
 	    --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
 
-# The main job on the embedded default: sandbox + PyAirbyte's local DuckDB cache.
+# The main job on the embedded default: the sandbox, pipeline/examples/sandbox.yaml run twice (DuckDB cache, Plecto).
 demo: install
-	$(BIN)/python integration_tests/demo.py
+	$(BIN)/python integration_tests/pipeline/demo.py
+
+# One run of a pipeline file (what cron calls): make sync PIPELINE=pipeline/examples/sandbox.yaml [DRY_RUN=1]
+sync: install
+	$(if $(PIPELINE),,$(error give the pipeline file: make sync PIPELINE=path/to/pipeline.yaml))
+	$(BIN)/airbyte-pipeline run $(PIPELINE) $(if $(DRY_RUN),--dry-run)
+
+# A throwaway Postgres on 127.0.0.1:18705 until Ctrl-C, for pipeline/examples/sandbox-postgres.yaml.
+postgres: install
+	$(BIN)/python -m airbyte_pipeline.local_postgres --port 18705 --env-file pipeline/examples/sandbox.env
 
 # All emulators on their fixed loopback ports until Ctrl-C (SIZE=small|medium|large or a number).
 sandbox: install
@@ -81,4 +90,4 @@ images: install
 	$(BIN)/python images/run.py $(if $(ONLY),--only $(ONLY))
 
 clean:
-	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache
+	rm -rf $(VENV) .tmp connectors/*/.tmp connectors/*/build .cache pipeline/examples/.cache

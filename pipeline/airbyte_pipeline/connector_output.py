@@ -1,0 +1,68 @@
+"""What a connector said while it ran: its own failure message (the TRACE error, never a traceback), the lines
+worth showing as progress (waits, streams done, warnings, data sources created) and destination-plecto's
+per-stream summary (`Stream 'x': posts=3, received=240, stored=240`)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Optional
+
+from airbyte_pipeline.progress import Progress
+
+STREAM_DONE = re.compile(r"^Read (\d+) records from (\S+) stream$")  # the CDK's line when a stream ends
+WORTH_SHOWING = re.compile(r"\bwaiting\b|\bcreated Plecto data source\b", re.IGNORECASE)
+STREAM_SUMMARY = re.compile(r"^Stream '(?P<stream>[^']+)': (?P<stats>\w+=\d+(?:, \w+=\d+)*)$")
+
+
+class ConnectorOutput:
+    def __init__(self, who: str, progress: Progress) -> None:
+        self.who = who
+        self.progress = progress
+        self.trace_errors: list[str] = []
+        self.errors: list[str] = []
+        self.summaries: dict[str, dict[str, int]] = {}
+
+    def log(self, level: str, message: str) -> None:
+        summary = STREAM_SUMMARY.match(message)
+        done = STREAM_DONE.match(message)
+        if summary:
+            self.summaries[summary["stream"]] = {k: int(v) for k, v in
+                                                 (pair.split("=") for pair in summary["stats"].split(", "))}
+        elif done:
+            self.progress.say(self.who, f"{done[2]}: {done[1]} records read")
+        elif level in ("WARN", "WARNING", "ERROR", "FATAL"):
+            if level in ("ERROR", "FATAL"):
+                self.errors.append(message)
+            self.progress.say(self.who, f"{level.lower()}: {first_line(message)}")
+        elif WORTH_SHOWING.search(message):
+            self.progress.say(self.who, first_line(message).split(". ")[0])
+
+    def trace_error(self, message: str) -> None:
+        self.trace_errors.append(message)
+
+    def failure(self) -> Optional[str]:
+        """The connector's own account of why it failed, if it gave one."""
+        if self.trace_errors:
+            return self.trace_errors[-1]
+        return self.errors[-1] if self.errors else None
+
+
+def first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+class PyAirbyteConnectorLog(logging.Handler):
+    """PyAirbyte logs a connector's LOG messages at INFO and its TRACE errors at ERROR, on `airbyte.<connector>`."""
+
+    def __init__(self, output: ConnectorOutput) -> None:
+        super().__init__(logging.INFO)
+        self.output = output
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR:
+            self.output.trace_error(message)
+        else:
+            self.output.log("INFO", message)
