@@ -25,6 +25,8 @@ SANDBOX = ".venv/bin/python -m sandbox"
 NOT_RUN = {
     "make demo": "the demo, run by hand: three minutes of PyAirbyte progress, and it covers what this test runs",
     "make test": "the command that runs this test",
+    "make sync PIPELINE=pipeline/examples/sandbox.yaml": "a whole pipeline run: integration_tests/pipeline runs this "
+                                                         "file, and `make demo` runs it twice",
 }
 
 
@@ -44,7 +46,10 @@ def shell_commands() -> list[str]:
 
 
 SANDBOX_COMMANDS = [c for c in shell_commands() if c.startswith(SANDBOX)]
-CONNECTOR_COMMANDS = [c for c in shell_commands() if c.startswith(".venv/bin/") and not c.startswith(SANDBOX)]
+PIPELINE = ".venv/bin/airbyte-pipeline"
+PIPELINE_COMMANDS = [c for c in shell_commands() if c.startswith(PIPELINE)]
+CONNECTOR_COMMANDS = [c for c in shell_commands()
+                      if c.startswith(".venv/bin/") and not c.startswith(SANDBOX) and c not in PIPELINE_COMMANDS]
 
 
 def as_a_user(environment: dict[str, str]) -> dict[str, str]:
@@ -89,7 +94,8 @@ def sandbox() -> Iterator[RunningSandbox]:
 
 def test_given_the_readme_then_every_command_is_run_here_or_excused_with_a_reason():
     assert SANDBOX_COMMANDS and CONNECTOR_COMMANDS and fenced_blocks("python")
-    unrun = [c for c in shell_commands() if c not in SANDBOX_COMMANDS + CONNECTOR_COMMANDS and c not in NOT_RUN]
+    ran = SANDBOX_COMMANDS + CONNECTOR_COMMANDS + PIPELINE_COMMANDS
+    unrun = [c for c in shell_commands() if c not in ran and c not in NOT_RUN]
     assert unrun == []
 
 
@@ -123,6 +129,20 @@ def test_given_the_sandbox_when_each_connector_command_runs_as_written_then_it_s
     assert done.stderr == "", done.stderr[-2000:]
     assert not [m for m in messages if m["type"] == "LOG" and m["log"]["message"].startswith("MemoryMonitor")]
     assert not command.endswith(" spec") or [m["type"] for m in messages] == ["SPEC"]
+
+
+@pytest.mark.parametrize("command", PIPELINE_COMMANDS)
+def test_given_the_sandbox_when_each_pipeline_command_runs_as_written_then_it_succeeds_and_runs_nothing(sandbox,
+                                                                                                       command):
+    state_file = REPO / "pipeline/examples/.cache/sandbox/pipeline-state.json"
+    state_before = state_file.read_bytes() if state_file.exists() else None
+
+    done = subprocess.run(command, shell=True, cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env=as_a_user(dict(os.environ)))
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == "" and done.stdout, done.stderr[-2000:]
+    assert (state_file.read_bytes() if state_file.exists() else None) == state_before  # checked and shown, not run
 
 
 def test_given_the_sandbox_when_the_pyairbyte_snippet_runs_twice_as_written_then_it_reads_then_reads_nothing_new(
