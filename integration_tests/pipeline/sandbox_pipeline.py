@@ -57,9 +57,9 @@ def write_pipeline(path: Path, pipeline: dict[str, Any]) -> Path:
     return path
 
 
-def table_row(output: str, stream: str) -> list[str]:
-    """The cells of a stream's row in the table that ends a run."""
-    row = next(line for line in output.splitlines() if line.startswith(f"  {stream} "))
+def table_row(output: str, name: str) -> list[str]:
+    """The cells of a row in the table that ends a run: a stream's ('transactions') or a source's ('pluggy (...)')."""
+    row = next(line for line in output.splitlines() if line.startswith((f"  {name} ", f"{name} ")))
     return re.split(r"\s{2,}", row.strip())
 
 

@@ -65,6 +65,10 @@ def test_given_sandbox_when_full_read_then_every_record_once_valid_and_one_api_k
     # the largest account holds 640 transactions: two cursor pages; every other account one
     assert calls["/v2/transactions"] == len(emulator.accounts) + 1
     assert calls["/accounts"] == len(emulator.items)  # the accounts stream and both parents share one read
+    # the run's last log line reports what the API answered (the HTTP cache's answers are not calls)
+    reported = next(line for line in run.logs("INFO") if " API calls: " in line)
+    assert reported.startswith(f"{sum(calls.values())} API calls: ")
+    assert f"GET /v2/transactions {calls['/v2/transactions']}" in reported and "POST /auth 1" in reported
 
 
 def test_given_new_transactions_and_an_updated_account_when_incremental_read_then_only_those(emulator, tmp_path):

@@ -1,6 +1,6 @@
 """What a connector said while it ran: its own failure message (the TRACE error, never a traceback), the lines
-worth showing as progress (waits, streams done, warnings, data sources created) and destination-plecto's
-per-stream summary (`Stream 'x': posts=3, received=240, stored=240`)."""
+worth showing as progress (waits, streams done, warnings, data sources created), destination-plecto's
+per-stream summary (`Stream 'x': posts=3, received=240, stored=240`) and the API calls the run made."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from airbyte_pipeline.progress import Progress
 STREAM_DONE = re.compile(r"^Read (\d+) records from (\S+) stream$")  # the CDK's line when a stream ends
 WORTH_SHOWING = re.compile(r"\bwaiting\b|\bcreated Plecto data source\b", re.IGNORECASE)
 STREAM_SUMMARY = re.compile(r"^Stream '(?P<stream>[^']+)': (?P<stats>\w+=\d+(?:, \w+=\d+)*)$")
+# connector_kit.calls: the last log line of every run of our connectors, e.g. "11 API calls: GET /accounts 2, ..."
+API_CALLS = re.compile(r"^(?P<total>\d+) API calls?: (?P<by_endpoint>.+)$")
 
 
 class ConnectorOutput:
@@ -22,8 +24,12 @@ class ConnectorOutput:
         self.trace_errors: list[str] = []
         self.errors: list[str] = []
         self.summaries: dict[str, dict[str, int]] = {}
+        self.api_calls: Optional[str] = None  # "11 API calls: GET /accounts 2, ...", as the connector reported it
 
     def log(self, level: str, message: str) -> None:
+        if API_CALLS.match(message):
+            self.api_calls = message
+            return
         summary = STREAM_SUMMARY.match(message)
         done = STREAM_DONE.match(message)
         if summary:

@@ -39,6 +39,7 @@ class PushOutcome:
     stats: dict[str, int] = field(default_factory=dict)  # destination-plecto's summary: posts, stored, deleted, ...
     pushed_through: Optional[str] = None  # the new high-water mark, when Plecto acknowledged something
     message: Optional[str] = None
+    api_calls: Optional[str] = None  # destination-plecto's own count, by endpoint (connector_kit.calls)
 
 
 def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamShape, since: Optional[datetime],
@@ -54,7 +55,8 @@ def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamS
     with progress.heartbeat(push.label, "writing"):
         returncode, acknowledged = _run_destination(pipeline, push, shape, feed, output)
     stats = output.summaries.get(push.stream, {})
-    outcome = PushOutcome(push.label, False, time.monotonic() - started, feed.sent, stats, acknowledged)
+    outcome = PushOutcome(push.label, False, time.monotonic() - started, feed.sent, stats, acknowledged,
+                          api_calls=output.api_calls)
     if feed.error is not None:
         outcome.message = f"reading the cache failed: {first_line(str(feed.error))}"
     elif returncode != 0 or output.trace_errors:

@@ -37,6 +37,7 @@ class ReadOutcome:
     seconds: float
     message: Optional[str] = None
     records: dict[str, int] = field(default_factory=dict)  # stream -> records that reached the cache in this read
+    api_calls: Optional[str] = None  # the connector's own count, by endpoint (connector_kit.calls)
     shapes: dict[str, StreamShape] = field(default_factory=dict)
 
 
@@ -53,7 +54,7 @@ def read_source(source: Source, cache: CacheBase, redactor: Redactor, progress: 
 
     def outcome(ok: bool, message: Optional[str] = None, **details: object) -> ReadOutcome:
         return ReadOutcome(source.key, source.connector_name, ok, time.monotonic() - started,
-                           redactor.clean(message) if message else None, **details)
+                           redactor.clean(message) if message else None, api_calls=output.api_calls, **details)
 
     before = {stream: latest_extracted_at(cache, stream) for stream in source.streams}
     try:

@@ -42,6 +42,7 @@ from airbyte_cdk.sources.declarative.interpolation.interpolated_string import In
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_kit import calls
 from connector_kit.backoff import BackoffPolicy, describe_attempt
 from connector_kit.contract import ResponseContract
 from connector_kit.errors import vendor_message
@@ -150,6 +151,7 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         if self._pacer is not None:
             self._pacer.wait_for_slot(request)
         request = super().__call__(request)
+        calls.arm(request)
         if self._contract is not None:
             self._contract.arm(request)
         return request
@@ -204,6 +206,7 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
             except requests.RequestException as error:
                 last = error
                 continue
+            calls.count("POST", url)
             if last.status_code in (400, 401, 403):
                 raise self._refused(last)
             if last.status_code == 429 or last.status_code >= 500:

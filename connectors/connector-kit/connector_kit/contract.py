@@ -136,6 +136,8 @@ class ResponseContract:
     def check(self, response: requests.Response) -> None:
         if not 200 <= response.status_code < 300 or response.status_code == 204:
             return
+        if hasattr(response, PARSED_BODY):  # already checked (requests-cache runs the hooks of a fetch twice)
+            return
         rule = self.rule_for(requests.utils.urlparse(response.url or "").path)
         if rule is None:
             return

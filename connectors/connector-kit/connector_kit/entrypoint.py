@@ -29,6 +29,7 @@ from airbyte_cdk.logger import PRINT_BUFFER
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
+    AirbyteLogMessage,
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteStateMessageSerializer,
@@ -36,6 +37,7 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalogSerializer,
     ConnectorSpecification,
     FailureType,
+    Level,
     Status,
     TraceType,
     Type,
@@ -43,6 +45,7 @@ from airbyte_cdk.models import (
 from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_kit import calls
 from connector_kit.config_check import config_problems
 
 logger = logging.getLogger("airbyte")
@@ -329,6 +332,9 @@ def _run(lines: Iterable[str], emit: Optional[Emit] = None) -> int:
                 emit(kept)
     except Exception as error:  # noqa: BLE001 - every failure ends in one readable TRACE
         failure = error
+    made = calls.summary()
+    if made:  # the last log line of every run: what it cost against the vendor's limit
+        emit(_serialized(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=made))))
     if failure is None:
         for line in report.held:  # e.g. `check`'s TRACE before its FAILED status: the run itself went well
             emit(line)

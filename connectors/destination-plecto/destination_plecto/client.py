@@ -21,6 +21,7 @@ import orjson
 import requests
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit import calls
 from connector_kit.backoff import BackoffPolicy
 from connector_kit.pacing import CallPacer
 from connector_kit.redact import body_start
@@ -98,6 +99,7 @@ class PlectoClient:
         self.session = requests.Session()
         self.session.auth = (config.username, config.password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self.session.hooks["response"].append(calls.count_answer)  # the run's last log line reports them
 
     # ---- endpoints ----------------------------------------------------------------------------------
     def post_registrations(self, registrations: list[dict[str, Any]]) -> Any:
