@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from connector_kit.testing.cli import cli
 
+import pages
 import tenants
 from harness import ChildRun, run_child
 
@@ -37,7 +38,7 @@ class Side:
     posts: int = 0  # destination: registration POSTs
     states: int = 0  # STATE messages on stdout
     fingerprint: str = ""  # destination: what the emulator stored (see plecto_fingerprint)
-    busiest_62s: int = 0  # the most calls to one endpoint in any 62 s: 360 means Pluggy's pace held a side back
+    paced: bool = False  # the side reached its pace (Pluggy: 360 calls per 62 s) with calls still to make: it waited
 
     @property
     def rate(self) -> float:
@@ -51,7 +52,7 @@ class Side:
         return {"label": self.label, "records": self.records, "wall_s": self.run.wall, "cpu_s": self.run.cpu,
                 "rss_mib": self.run.rss_mib, "emulator_cpu_s": self.run.server_cpu, "calls": self.calls,
                 "records_per_s": self.rate, "cpu_us_per_record": self.cpu_us, "posts": self.posts,
-                "states": self.states, "busiest_62s": self.busiest_62s}
+                "states": self.states, "paced": self.paced}
 
 
 @dataclass
@@ -64,11 +65,13 @@ class Point:
     describe: str
     connector: Side
     baseline: Side
+    page_ms: float  # the emulator's time for one page at this size (pages.py)
     notes: list[str] = field(default_factory=list)
 
     def figures(self) -> dict[str, Any]:
         return {"key": self.key, "requested": self.requested, "expected": self.expected, "describe": self.describe,
-                "connector": self.connector.figures(), "baseline": self.baseline.figures(), "notes": self.notes}
+                "connector": self.connector.figures(), "baseline": self.baseline.figures(), "page_ms": self.page_ms,
+                "notes": self.notes}
 
 
 def python() -> str:
@@ -94,6 +97,8 @@ def measure(tenant: tenants.Tenant, tmp: Path, requested: int, progress: Callabl
     """Both sides, one after the other (which goes first alternates across a sweep, so warm-up favours neither);
     their records checked against the emulator's."""
     config, catalog = tenant.files(tmp)
+    progress(f"{tenant.key} {requested:,}: one page's cost")
+    page = pages.page_ms(tenant)
     destination = tenant.stdin is not None
     verb = ["write"] if destination else ["read"]
     sides = {
@@ -122,8 +127,8 @@ def measure(tenant: tenants.Tenant, tmp: Path, requested: int, progress: Callabl
             raise BenchFailure(f"{tenant.key} {label}: {records:,} records {'stored' if destination else 'read'}, "
                                f"expected {tenant.expected:,}")
         done[label] = Side(label, records, run, len(calls), posts, states,
-                           plecto_fingerprint(tenant) if destination else "", busiest(calls))
-    point = Point(tenant.key, requested, tenant.expected, tenant.describe, done["connector"], done["baseline"])
+                           plecto_fingerprint(tenant) if destination else "", paced(calls, tenant.pace))
+    point = Point(tenant.key, requested, tenant.expected, tenant.describe, done["connector"], done["baseline"], page)
     if destination:
         if done["connector"].fingerprint != done["baseline"].fingerprint:
             raise BenchFailure(f"plecto {requested:,}: the connector and the baseline stored different registrations")
@@ -131,20 +136,18 @@ def measure(tenant: tenants.Tenant, tmp: Path, requested: int, progress: Callabl
     return point
 
 
-def busiest(calls: list[Any], window: float = 62.0) -> int:
-    """The most calls to one path in any `window` seconds."""
+def paced(calls: list[Any], pace: int | None, window: float = 62.0) -> bool:
+    """Whether some path got `pace` calls within `window` seconds and more after them: the side had to wait."""
+    if pace is None:
+        return False
     by_path: dict[str, list[float]] = {}
     for call in calls:
         by_path.setdefault(call.path, []).append(call.at)
-    most = 0
     for times in by_path.values():
         times.sort()
-        first = 0
-        for i, t in enumerate(times):
-            while t - times[first] >= window:
-                first += 1
-            most = max(most, i - first + 1)
-    return most
+        if len(times) > pace and any(times[i + pace - 1] - times[i] < window for i in range(len(times) - pace + 1)):
+            return True
+    return False
 
 
 def plecto_fingerprint(tenant: tenants.Tenant) -> str:

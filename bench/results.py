@@ -87,36 +87,27 @@ def goals(doc: dict[str, Any]) -> list[list[str]]:
                          f"up to {overlap['most_at_once']} streams at once; {overlap['calls']} calls for a budget of "
                          f"{overlap['budget']}; {overlap['refused']} answered 429",
                          verdict(overlap["most_at_once"] > 1 and overlap["refused"] == 0)])
-    emulator = emulator_cost(sweeps)
-    if emulator:
-        worst = max(row[-1] for row in emulator)
+    if costs := page_cost(sweeps):
+        worst = max(r for _, _, r in costs)
         rows.append(["the bench emulator serves a page in time independent of the data's size",
-                     f"emulator CPU per record served, largest / smallest size: at most {worst:.2f}x",
-                     verdict(worst <= 1.5)])
+                     f"ms per page, largest / smallest size: at most {worst:.2f}x", verdict(worst <= 1.5)])
     return rows
 
 
-def emulator_cost(sweeps: dict[str, list[dict[str, Any]]]) -> list[tuple[str, float, float, float, float, float]]:
-    """Per sweep, while the loop ran: the emulator's CPU per API call (ms) and per record served (µs) at the smallest
-    and the largest size, and the ratio of the latter (pages of a sweep's small sizes may be partly filled)."""
+def page_cost(sweeps: dict[str, list[dict[str, Any]]]) -> list[tuple[str, str, float]]:
+    """Per sweep: the emulator's ms for one page at each size (the fastest of 50), and largest / smallest."""
     out = []
     for key, points in sweeps.items():
-        if len(points) > 1:
-            small, large = points[0]["baseline"], points[-1]["baseline"]
-
-            def ms(b: dict[str, Any]) -> float:
-                return 1000 * b["emulator_cpu_s"] / max(1, b["calls"])
-
-            def us(b: dict[str, Any]) -> float:
-                return 1e6 * b["emulator_cpu_s"] / max(1, b["records"])
-            out.append((key, ms(small), ms(large), us(small), us(large), us(large) / us(small) if us(small) else 1.0))
+        if len(points) > 1 and all("page_ms" in p for p in points):
+            sizes = ", ".join(f"{p['page_ms']:.2f} at {p['expected']:,}" for p in points)
+            out.append((key, sizes, points[-1]["page_ms"] / points[0]["page_ms"]))
     return out
 
 
 # ---- tables -----------------------------------------------------------------------------------------------------
 def rate(side: dict[str, Any]) -> str:
     """records/s, marked when the side met Pluggy's pace (360 calls to one endpoint in 62 s) and had to wait."""
-    return f"{side['records_per_s']:,.0f}" + (" (paced)" if side.get("busiest_62s", 0) >= 360 else "")
+    return f"{side['records_per_s']:,.0f}" + (" (paced)" if side.get("paced") else "")
 
 
 def sweep_table(points: list[dict[str, Any]]) -> str:
@@ -181,9 +172,11 @@ def plecto_notes(points: list[dict[str, Any]]) -> list[str]:
 def profiles(keys: list[str]) -> list[str]:
     out = []
     for key in keys:
-        path = PROFILES / f"{key}.txt"
+        path, notes = PROFILES / f"{key}.txt", PROFILES / f"{key}.md"
         if path.exists():
-            out += ["", f"#### {NAMES.get(key, key)}", "", "```", path.read_text().rstrip(), "```"]
+            out += ["", f"#### {NAMES.get(key, key)}", ""]
+            out += [notes.read_text().rstrip(), ""] if notes.exists() else []
+            out += ["```", path.read_text().rstrip(), "```"]
     return out
 
 
@@ -222,14 +215,12 @@ def render(doc: dict[str, Any], chart: str | None, limits: str) -> str:
                         f"{growth(points, 'baseline'):+.0%}.", ""]
             if key == "plecto":
                 out += plecto_notes(points) + [""]
-        out += ["### Emulator cost per call", "",
-                "Bench-process CPU while the loop ran (the emulator answering), per API call and per record "
-                "served, at the smallest and the largest size of each sweep: flat means a page costs the same "
-                "whatever the data's size (the first page of a query pays once for selecting the records).", "",
-                md_table(["sweep", "ms/call, smallest", "ms/call, largest", "µs/record, smallest",
-                          "µs/record, largest", "ratio per record"],
-                         [[k, f"{a:.2f}", f"{b:.2f}", f"{c:.1f}", f"{d:.1f}", f"{r:.2f}x"]
-                          for k, a, b, c, d, r in emulator_cost(sweeps)]), ""]
+        out += ["### The emulator's cost per page", "",
+                "Wall time of one page request from the bench process (a page from the middle of the data, the "
+                "fastest of 50 sends after the query's first page), at each size of each sweep (`pages.py`); for "
+                "Plecto a POST of 100 new registrations into a data source already holding that many.", "",
+                md_table(["sweep", "ms per page at each size", "largest / smallest"],
+                         [[k, sizes, f"{r:.2f}x"] for k, sizes, r in page_cost(sweeps)]), ""]
     if doc.get("startup"):
         out += ["## Start-up", "", f"Each command {doc['startup_repeat']} times, interleaved; `check` against a small "
                 "emulator of its vendor.", "", startup_table(doc["startup"]), ""]
@@ -253,7 +244,7 @@ def render(doc: dict[str, Any], chart: str | None, limits: str) -> str:
     unmet = [key for key in ("pluggy", "plutio", "protime", "plecto") if key in sweeps]
     out += ["## What limits it: profiles", "",
             "py-spy profiles of one connector run each (`bench/hotspots.py`, not part of `make bench`: py-spy is a "
-            "dev tool), taken at the commit they name. `--gil` samples the thread holding the GIL, so the shares "
-            "are shares of the Python CPU time."]
+            "dev tool), taken at the commit they name, with a reading of each (`bench/profiles/<key>.md`, by hand). "
+            "`--gil` samples the thread holding the GIL, so the shares are shares of the Python CPU time."]
     out += profiles(unmet) + [""]
     return "\n".join(out)

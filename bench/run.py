@@ -95,10 +95,16 @@ def main() -> int:
     parser.add_argument("--sweeps", default=",".join(SIZES["default"]), help="reads to sweep (default: all four)")
     parser.add_argument("--out", type=Path, help="directory for RESULTS.md and the chart (default: bench/, "
                                                  "with --smoke: /tmp/bench-smoke)")
+    parser.add_argument("--render", action="store_true",
+                        help="measure nothing: write RESULTS.md and the chart again from the --out directory's "
+                             "results.json (after a change to the page or to bench/profiles/)")
     args = parser.parse_args()
     mode = args.mode or "default"
     out = args.out or (Path(tempfile.gettempdir()) / "bench-smoke" if mode == "smoke" else BENCH)
     out.mkdir(parents=True, exist_ok=True)
+    if args.render:
+        write(json.loads((out / "results.json").read_text()), out)
+        return 0
     parts = {p.strip() for p in args.only.split(",")}
     started = time.perf_counter()
     spawner = start_spawner(sys.executable)  # first, while this process is small (see bench/spawner.py)

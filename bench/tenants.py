@@ -37,6 +37,7 @@ class Tenant:
     baseline: str  # bench/<baseline>.py
     describe: str  # one line for the report
     baseline_args: list[str] = field(default_factory=list)
+    pace: int | None = None  # calls per endpoint in any 62 s that both sides keep to (Pluggy), else None
     stdin: Path | None = None  # destination: the messages file
     count_stored: Callable[[], int] | None = None  # destination: what the emulator holds afterwards
 
@@ -64,7 +65,8 @@ def pluggy(records: int, **emulator_args: Any) -> Tenant:
     expected = sum(len(rows) for rows in emulator.transactions.values())
     return Tenant("pluggy", "source-pluggy", "transactions", emulator, emulator.connector_config(),
                   catalog("transactions"), expected, "baseline_pluggy",
-                  f"{PLUGGY_ITEMS} items x {PLUGGY_ACCOUNTS} accounts x {per_account:,} transactions, pages of 500")
+                  f"{PLUGGY_ITEMS} items x {PLUGGY_ACCOUNTS} accounts x {per_account:,} transactions, pages of 500",
+                  pace=360)
 
 
 def plutio(records: int) -> Tenant:
