@@ -10,7 +10,7 @@ PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTOR
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench lint lock builder-manifests images clean
+.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench bench-scale lint lock builder-manifests images clean
 
 install: $(STAMP)
 
@@ -72,8 +72,13 @@ sandbox: install
 lint: install
 	$(BIN)/ruff check .
 
+# Figures and ratios against raw loops, start-up, concurrency: rewrites bench/RESULTS.md (~15 min; see bench/README.md).
 bench: install
 	$(BIN)/python bench/run.py
+
+# The 10,000-item Pluggy tenant on paper and its simulation at a tenth of the size (~30 min; bench/SCALE.md).
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 builder-manifests: install
 	$(BIN)/python -m connector_kit.builder

@@ -4,8 +4,6 @@ Reads the same Airbyte messages file the connector gets on stdin, turns each REC
 connector's mapping produces for the bench's records (external_id = id, member by api id and name, date as given
 (the bench generates it already in Plecto's form), every other field as is), and POSTs lists of 100 to
 /registrations/. STATE messages are ignored; no validation, no retries, no bisection: the floor.
-
-Run by bench/run.py as a child process. The last line on stderr is a JSON summary: {"records": n, "posts": n}.
 """
 
 from __future__ import annotations
@@ -13,31 +11,25 @@ from __future__ import annotations
 import json
 import sys
 
-import requests
-
 import baseline_cli  # sibling module: the scripts run as `python bench/<script>.py`
 
 BULK = 100
 
 
 def main() -> int:
-    parsed = baseline_cli.parse(lambda parser: parser.add_argument(
+    started = baseline_cli.start(lambda parser: parser.add_argument(
         "--input", help="Airbyte messages, one JSON per line (what the connector reads on stdin)"))
-    if parsed is None:
+    if started is None:
         return 0
-    args, config = parsed
+    args, config, session = started.args, started.config, started.session
     stream = config["streams"][0]
-    url = config["base_url"].rstrip("/") + "/registrations/"
+    url = started.base + "/registrations/"
     provider = config.get("member_api_provider", "Airbyte")
-    session = requests.Session()
     session.auth = (config["username"], config["password"])
     batch: list[dict] = []
-    records = posts = 0
 
     def flush() -> None:
-        nonlocal posts
         if batch:
-            posts += 1
             session.post(url, json=batch, timeout=60).raise_for_status()
             batch.clear()
 
@@ -52,11 +44,9 @@ def main() -> int:
                             "member_name": str(data[stream["member_name_field"]]), "date": data[stream["date_field"]]}
             registration.update((k, v) for k, v in data.items() if k != "id")
             batch.append(registration)
-            records += 1
             if len(batch) >= BULK:
                 flush()
     flush()
-    print(json.dumps({"records": records, "posts": posts}), file=sys.stderr)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Measuring one child process (wall time, CPU, peak RSS) and printing figures as plain-text tables.
+"""Measuring one child process (wall time, CPU, peak RSS), and the Markdown tables the figures go into.
 
 Peak RSS comes from `os.wait4(pid)` in bench/spawner.py, which returns the rusage of that one child (and of any
 grandchildren it waited for): unlike `getrusage(RUSAGE_CHILDREN)`, whose ru_maxrss is the maximum over every child
@@ -15,7 +15,7 @@ import resource
 import statistics
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -86,94 +86,16 @@ def run_child(argv: Sequence[str], stdout_path: Path, stdin_path: Path | None = 
     return ChildRun(answer["wall"], answer["cpu"], answer["maxrss_kib"] / 1024, server_cpu, answer["returncode"], tail)
 
 
-@dataclass
-class Side:
-    """One side of a comparison (the connector or its baseline), over the repeats of a run."""
-
-    label: str
-    runs: list[ChildRun] = field(default_factory=list)
-    records: list[int] = field(default_factory=list)
-    calls: list[int] = field(default_factory=list)
-    startups: list[ChildRun] = field(default_factory=list)  # runs that only start the program (connector: `spec`)
-
-    def med(self, attr: str) -> float:
-        return statistics.median(getattr(r, attr) for r in self.runs)
-
-    @property
-    def wall(self) -> float:
-        return self.med("wall")
-
-    @property
-    def startup(self) -> float:
-        return statistics.median(r.wall for r in self.startups) if self.startups else 0.0
-
-    @property
-    def startup_rss_mib(self) -> float:
-        return max((r.rss_mib for r in self.startups), default=0.0)
-
-    @property
-    def net(self) -> float | None:
-        """Wall time minus the program's startup: the part that grows with the data. None when startup is most of
-        the wall time (the difference would be mostly noise: use a larger --size)."""
-        net = self.wall - self.startup
-        return net if net >= 0.25 * self.wall else None
-
-    @property
-    def rec(self) -> int:
-        return int(statistics.median(self.records))
-
-    @property
-    def ncalls(self) -> int:
-        return int(statistics.median(self.calls))
-
-    @property
-    def rss(self) -> float:
-        return max(r.rss_mib for r in self.runs)
-
-    def row(self) -> list[Any]:
-        rec, net = self.rec, self.net
-        return [self.label, f"{rec:,}", f"{self.wall:.2f}", f"{self.startup:.2f}", f"{rec / self.wall:,.0f}",
-                f"{rec / net:,.0f}" if net else "n/a", f"{self.med('cpu'):.2f}", f"{self.med('server_cpu'):.2f}", f"{self.rss:.1f}",
-                f"{self.ncalls:,}", f"{1000 * self.ncalls / rec:.2f}" if rec else "-"]
-
-    def figures(self) -> dict[str, Any]:
-        rec = self.rec
-        return {"records": rec, "wall_s": self.wall, "startup_s": self.startup, "records_per_s": rec / self.wall,
-                "records_per_s_after_startup": rec / self.net if self.net else None, "child_cpu_s": self.med("cpu"),
-                "server_cpu_s": self.med("server_cpu"), "peak_rss_mib": self.rss, "startup_rss_mib": self.startup_rss_mib,
-                "api_calls": self.ncalls, "calls_per_1k_records": 1000 * self.ncalls / rec if rec else None,
-                "runs": [r.__dict__ | {"stderr_tail": None} for r in self.runs]}
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A Markdown table; the first column left-aligned, the figures right-aligned."""
+    lines = ["| " + " | ".join(map(str, headers)) + " |",
+             "|" + "|".join([":---"] + ["---:"] * (len(headers) - 1)) + "|"]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
+    return "\n".join(lines)
 
 
-SIDE_HEADERS = ["run", "records", "wall s", "startup s", "rec/s", "rec/s after startup", "child CPU s",
-                "emulator CPU s", "peak RSS MiB", "API calls", "calls/1k rec"]
-
-
-def ratios(connector: Side, baseline: Side) -> dict[str, float | None]:
-    def r(a: float | None, b: float | None) -> float | None:
-        return a / b if a is not None and b else None
-
-    c_per_k = connector.ncalls / connector.rec if connector.rec else 0
-    b_per_k = baseline.ncalls / baseline.rec if baseline.rec else 0
-    return {"wall": r(connector.wall, baseline.wall), "after_startup": r(connector.net, baseline.net),
-            "child_cpu": r(connector.med("cpu"), baseline.med("cpu")), "peak_rss": r(connector.rss, baseline.rss),
-            "calls_per_1k": r(c_per_k, b_per_k)}
-
-
-def fmt_ratio(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}x"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], indent: str = "  ") -> str:
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: Sequence[str]) -> str:
-        first = row[0].ljust(widths[0])
-        return indent + " | ".join([first] + [c.rjust(w) for c, w in zip(row[1:], widths[1:])])
-
-    rule = indent + "-+-".join("-" * w for w in widths)
-    return "\n".join([line(cells[0]), rule] + [line(row) for row in cells[1:]])
+def ratio(a: float | None, b: float | None) -> str:
+    return "-" if a is None or not b else f"{a / b:.2f}x"
 
 
 def round_trip_ms(url: str, requests_count: int = 20) -> float:

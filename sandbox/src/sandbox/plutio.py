@@ -187,11 +187,20 @@ class PlutioEmulator(Emulator):
         default_limit: int = 100,
         retry_after_seconds: int | None = None,
         retry_after_from_window: bool = False,
+        counts: dict[str, int] | None = None,
+        cache_selections: bool = False,
     ) -> None:
+        """Bench knobs (defaults leave the emulator as tests know it): `counts` seeds exactly this many records of
+        the resources it names (the others follow `size`); `cache_selections` keeps each list query's matching
+        records until the data changes through this object's methods, so a page costs the same however large the
+        collection (leave it off when a test edits `data` in place)."""
         super().__init__()
         self.size = size
         self.seed = seed
         self.scale = seed_scale(size)
+        self.counts = dict(counts or {})
+        self.cache_selections = cache_selections
+        self._selections: dict[tuple, list[dict]] = {}  # (resource, q, plain filters) -> matching records
         self.client_id = client_id
         self.client_secret = client_secret
         self.business = business
@@ -211,10 +220,12 @@ class PlutioEmulator(Emulator):
     # ---- seeded data -----------------------------------------------------------------------------------
     def _build(self) -> None:
         self.data = {}
+        self._selections = {}
         self._id_rng = seeding.rng(self.seed, "plutio-live-ids")
         for resource, base in BASE_COUNTS.items():
             r = seeding.rng(self.seed, f"plutio:{resource}")
-            self.data[resource] = [self._record(resource, r, i) for i in range(base * self.scale)]
+            count = self.counts.get(resource, base * self.scale)
+            self.data[resource] = [self._record(resource, r, i) for i in range(count)]
         r = seeding.rng(self.seed, "plutio:comments")
         comments = []
         for task in self.data["tasks"]:
@@ -320,6 +331,7 @@ class PlutioEmulator(Emulator):
                 doc["updatedAt"] = stamp
             doc.update(fields)
             self.data.setdefault(resource, []).append(doc)
+            self._selections.clear()
             return dict(doc)
 
     def update(self, resource: str, record_id: str, **fields: Any) -> dict:
@@ -329,12 +341,14 @@ class PlutioEmulator(Emulator):
                     doc.update(fields)
                     if resource not in WITHOUT_UPDATED_AT:
                         doc["updatedAt"] = self.now_iso()
+                    self._selections.clear()
                     return dict(doc)
         raise KeyError(record_id)
 
     def delete(self, resource: str, record_id: str) -> None:
         with self._lock:
             self.data[resource] = [d for d in self.data[resource] if d["_id"] != record_id]
+            self._selections.clear()
 
     def records(self, resource: str) -> list[dict]:
         with self._lock:
@@ -438,17 +452,28 @@ class PlutioEmulator(Emulator):
             except json.JSONDecodeError:
                 return Response(400, {"status": 400, "message": "q must be valid JSON"})
         plain = {k: v[0] for k, v in request.query.items() if k not in PAGING_KEYS}
-        with self._lock:
-            docs = list(self.data[resource])
         try:
-            selected = [
-                d for d in docs
-                if all(_plain_filter_matches(d, k, v) for k, v in plain.items()) and (query is None or matches(d, query))
-            ]
+            selected = self._selected(resource, query, request.arg("q"), plain)
         except QueryError as exc:
             return Response(400, {"status": 400, "message": f"Bad request: {exc}"})
         return Response(200, [dict(d) for d in selected[skip: skip + limit]])
 
+    def _selected(self, resource: str, query: Any, raw_query: str | None, plain: dict[str, str]) -> list[dict]:
+        """The records of `resource` that match the filters, in insertion order. With `cache_selections`, worked
+        out once under the lock (no write can slip in between) and kept until a write clears it."""
+        key = (resource, raw_query, tuple(sorted(plain.items())))
+        with self._lock:
+            if self.cache_selections:
+                if key not in self._selections:
+                    self._selections[key] = _matching(self.data[resource], query, plain)
+                return self._selections[key]
+            docs = list(self.data[resource])
+        return _matching(docs, query, plain)
+
+
+def _matching(docs: list[dict], query: Any, plain: dict[str, str]) -> list[dict]:
+    return [d for d in docs
+            if all(_plain_filter_matches(d, k, v) for k, v in plain.items()) and (query is None or matches(d, query))]
 
 def seed_scale(size: str | int) -> int:
     return size if isinstance(size, int) else seeding.SIZES[size]

@@ -175,8 +175,14 @@ class ProtimeEmulator(Emulator):
         delta_ttl_seconds: float = 72 * 3600,
         rate_limit_per_minute: int | None = None,
         tenant: str = TENANT,
+        cache_selections: bool = False,
     ) -> None:
+        """`cache_selections` (a bench knob, off by default): keep each list query's matching records and each delta
+        read's changes until the data changes through this object's methods, so a page costs the same however
+        large the collection (leave it off when a test edits `data` in place)."""
         super().__init__()
+        self.cache_selections = cache_selections
+        self._selections: dict[tuple, list[dict[str, Any]]] = {}  # (collection, filter) or delta read -> records
         self.scale = size if isinstance(size, int) else seed_sizes(size)
         self.seed = seed
         self.page_size = page_size
@@ -194,6 +200,7 @@ class ProtimeEmulator(Emulator):
     def _seed_data(self) -> None:
         with self._lock:
             self._seq = 0
+            self._selections.clear()
             self.data: dict[str, dict[int, dict[str, Any]]] = {c: {} for c in SCOPES}
             self.changes: list[dict[str, Any]] = []  # {seq, collection, changeType, id, data}
             self.deltas: dict[str, dict[str, Any]] = {}
@@ -336,6 +343,7 @@ class ProtimeEmulator(Emulator):
         with self._lock:
             record = dict(record)
             record["changeVersion"] = self._bump()
+            self._selections.clear()
             self.data[collection][record["id"]] = record
             self.changes.append({"seq": self._seq, "collection": collection, "changeType": change_type,
                                  "id": record["id"], "data": dict(record)})
@@ -356,6 +364,7 @@ class ProtimeEmulator(Emulator):
     def delete(self, collection: str, record_id: int) -> None:
         with self._lock:
             old = self.data[collection].pop(record_id)
+            self._selections.clear()
             version = self._bump()
             self.changes.append({"seq": self._seq, "collection": collection, "changeType": "Delete",
                                  "id": record_id, "data": {"id": record_id, "changeVersion": version},
@@ -570,7 +579,8 @@ class ProtimeEmulator(Emulator):
                                          "cursor": self._seq, "last_used": time.time()}
                 self.active_delta[collection] = delta_id
                 cont = {"delta": delta_id}
-            items = [r for _, r in sorted(self.data[collection].items()) if matches(r, clauses)]
+            items = self._cached(("list", collection, request.arg("filter")),
+                                 lambda: [r for _, r in sorted(self.data[collection].items()) if matches(r, clauses)])
             last_extra: dict[str, Any] = {}
             if delta:
                 info = self.deltas.get(cont.get("delta", ""))
@@ -588,6 +598,27 @@ class ProtimeEmulator(Emulator):
         if isinstance(cont, Response):
             return cont
         return pairs, cont
+
+    def _cached(self, key: tuple, work: Any) -> list[dict[str, Any]]:
+        """`work()`, or with `cache_selections` its kept answer for `key` (the caller holds the lock)."""
+        if not self.cache_selections:
+            return work()
+        if key not in self._selections:
+            self._selections[key] = work()
+        return self._selections[key]
+
+    def _changes(self, collection: str, from_day: str | None, since: int, upto: int,
+                 pairs: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """The delta entries of `collection` after change `since` up to `upto`, from `from_day` on."""
+        entries = []
+        for change in self.changes:
+            if change["collection"] != collection or not since < change["seq"] <= upto:
+                continue
+            day = change["data"].get("date") or change.get("date")
+            if from_day and day and day < from_day:
+                continue
+            entries.append(change)
+        return [{"changeType": c["changeType"], "data": self._decorate(c["data"], pairs)} for c in entries]
 
     def _delta_link(self, collection: str, delta_id: str, cursor: int) -> str:
         token = _b64({"DeltaId": delta_id, "StartingCursor": cursor, "TimeStamp": int(time.time())})
@@ -612,15 +643,8 @@ class ProtimeEmulator(Emulator):
                 return _error(410, "Gone", "The delta has expired; start a new delta with an initial load.")
             info["last_used"] = time.time()
             upto = cont.get("upto", self._seq)
-            entries = []
-            for change in self.changes:
-                if change["collection"] != collection or not since < change["seq"] <= upto:
-                    continue
-                day = change["data"].get("date") or change.get("date")
-                if info["from"] and day and day < info["from"]:
-                    continue
-                entries.append(change)
-            value = [{"changeType": c["changeType"], "data": self._decorate(c["data"], pairs)} for c in entries]
+            value = self._cached(("delta", collection, info["from"], since, upto, request.arg("externalReferences")),
+                                 lambda: self._changes(collection, info["from"], since, upto, pairs))
             info["cursor"] = upto
         cont = {**cont, "upto": upto}
         offset = cont.get("o", 0)
