@@ -100,6 +100,17 @@ class Cell:
     seconds: float = 0.0
     note: str = ""
 
+    def judge(self, first: Run, second: Optional[Run]) -> None:
+        """The outcome, once `lost` is counted: complete at once, after a loud failure and a rerun, or after a kill
+        and a resume from the last state; anything else lost records."""
+        complete = (second or first).returncode == 0 and self.lost == 0
+        if self.scenario == "kill and resume":
+            self.outcome = "resumed, complete" if complete else "LOST RECORDS"
+        elif first.returncode == 0:
+            self.outcome = "complete" if self.lost == 0 else "LOST RECORDS"
+        else:
+            self.outcome = "failed loudly, rerun complete" if complete else "LOST RECORDS"
+
 
 # ---- running a source ------------------------------------------------------------------------------------------
 def _ids(run: Run) -> list[tuple[str, Any]]:
@@ -156,14 +167,7 @@ def _source_cell(subject: Subject, scenario: str, expected: list[tuple[str, Any]
         cell.lost = len(set(expected) - set(got))
         cell.duplicates = len(got) - len(set(got))
         cell.extra_calls = len(emulator.calls()) - baseline_calls
-        final = second or first
-        complete = final.returncode == 0 and cell.lost == 0
-        if scenario == "kill and resume":
-            cell.outcome = "resumed, complete" if complete else "LOST RECORDS"
-        elif first.returncode == 0:
-            cell.outcome = "complete" if cell.lost == 0 else "LOST RECORDS"
-        else:
-            cell.outcome = "failed loudly, rerun complete" if complete else "LOST RECORDS"
+        cell.judge(first, second)
     finally:
         cell.seconds = time.monotonic() - started
         emulator.stop()
@@ -264,14 +268,7 @@ def _plecto_cell(scenario: str, tmp: Path) -> Cell:
         cell.lost = len({str(n) for n in range(1, PLECTO_RECORDS + 1)} - stored)
         cell.duplicates = len(registrations) - len(stored)  # upserts by external_id: a re-sent one replaces itself
         cell.extra_calls = len(emulator.calls(method="POST")) - -(-PLECTO_RECORDS // 100)
-        final = second or first
-        complete = final.returncode == 0 and cell.lost == 0
-        if scenario == "kill and resume":
-            cell.outcome = "resumed, complete" if complete else "LOST RECORDS"
-        elif first.returncode == 0:
-            cell.outcome = "complete" if cell.lost == 0 else "LOST RECORDS"
-        else:
-            cell.outcome = "failed loudly, rerun complete" if complete else "LOST RECORDS"
+        cell.judge(first, second)
     finally:
         cell.seconds = time.monotonic() - started
         emulator.stop()

@@ -283,10 +283,6 @@ def quiet_logs() -> None:
 SourceFactory = Callable[..., Any]
 
 
-def run_source(make_source: SourceFactory, argv: Optional[List[str]] = None) -> None:
-    sys.exit(source_main(make_source, sys.argv[1:] if argv is None else argv))
-
-
 def source_main(make_source: SourceFactory, argv: List[str], emit: Optional[Emit] = None) -> int:
     """Run a source command; returns the exit code. `make_source(catalog=, config=, state=)` builds the source;
     `emit` receives each output line (default: stdout, through the CDK's print buffer)."""

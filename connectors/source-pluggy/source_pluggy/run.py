@@ -1,28 +1,9 @@
-"""Console entry point `source-pluggy`.
+"""Console entry point `source-pluggy` (connector_kit.console: `spec` without the CDK, the connector for the rest)."""
 
-`spec` is answered without importing the CDK (connector_kit.spec); every other command runs the full connector.
-"""
+from connector_kit.console import Console
 
-import sys
-from typing import Callable, List, Optional
-
-from connector_kit.spec import answered_spec
-
-
-def main(argv: List[str], emit: Optional[Callable[[str], None]] = None) -> int:
-    from connector_kit.entrypoint import source_main
-    from source_pluggy.source import SourcePluggy
-
-    return source_main(SourcePluggy, argv, emit)
-
-
-def run() -> None:
-    if not answered_spec(sys.argv[1:], "source_pluggy"):
-        from connector_kit.entrypoint import run_source
-        from source_pluggy.source import SourcePluggy
-
-        run_source(SourcePluggy)
-
+CONSOLE = Console("source_pluggy", "source_pluggy.source:SourcePluggy")
+main, run = CONSOLE.main, CONSOLE.run
 
 if __name__ == "__main__":
     run()

@@ -1,28 +1,9 @@
-"""Console entry point `source-protime`.
+"""Console entry point `source-protime` (connector_kit.console: `spec` without the CDK, the connector for the rest)."""
 
-`spec` is answered without importing the CDK (connector_kit.spec); every other command runs the full connector.
-"""
+from connector_kit.console import Console
 
-import sys
-from typing import Callable, List, Optional
-
-from connector_kit.spec import answered_spec
-
-
-def main(argv: List[str], emit: Optional[Callable[[str], None]] = None) -> int:
-    from connector_kit.entrypoint import source_main
-    from source_protime.source import SourceProtime
-
-    return source_main(SourceProtime, argv, emit)
-
-
-def run() -> None:
-    if not answered_spec(sys.argv[1:], "source_protime"):
-        from connector_kit.entrypoint import run_source
-        from source_protime.source import SourceProtime
-
-        run_source(SourceProtime)
-
+CONSOLE = Console("source_protime", "source_protime.source:SourceProtime")
+main, run = CONSOLE.main, CONSOLE.run
 
 if __name__ == "__main__":
     run()

@@ -1,0 +1,40 @@
+"""The console entry point of each connector (`source-pluggy`, ..., `destination-plecto`), in one place.
+
+`spec` is answered from the packaged spec without importing the CDK (connector_kit.spec); every other command
+imports the connector, by its dotted name, only then. `main` returns the exit code (the tests call it with an
+`emit` to collect the output lines); `run` is the console script.
+"""
+
+import importlib
+import sys
+from typing import Any, Callable, List, Optional
+
+from connector_kit.spec import answered_spec
+
+Emit = Callable[[str], None]
+
+
+def _named(target: str) -> Any:
+    """'package.module:Name' -> the object."""
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class Console:
+    """A connector's console entry point. `connector` names its Source or Destination class; a destination also
+    names the function that serialises its messages (`dump`)."""
+
+    def __init__(self, package: str, connector: str, dump: Optional[str] = None) -> None:
+        self.package, self.connector, self.dump = package, connector, dump
+
+    def main(self, argv: List[str], emit: Optional[Emit] = None) -> int:
+        from connector_kit.entrypoint import destination_main, source_main
+
+        connector = _named(self.connector)
+        if self.dump is None:
+            return source_main(connector, argv, emit)
+        return destination_main(connector(), argv, _named(self.dump), emit)
+
+    def run(self) -> None:
+        if not answered_spec(sys.argv[1:], self.package):
+            sys.exit(self.main(sys.argv[1:]))
