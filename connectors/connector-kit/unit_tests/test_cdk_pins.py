@@ -4,12 +4,18 @@
   the kit arms the response check and waits for the call budget on every send);
 - requests-cache, as the CDK's HttpClient sets it up, does not store an answer whose response hook raised, so a
   retry reaches the server and a later reader gets the good answer;
-- the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it).
+- the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it);
+- a manifest's HTTPAPIBudget with `status_codes_for_ratelimit_hit: []` still fills its window on a 429 (the CDK
+  replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch.
 """
 
 import logging
 
 import pytest
+import requests
+from airbyte_cdk.sources.declarative.models import HTTPAPIBudget
+from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
+from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -70,3 +76,31 @@ def test_given_retries_used_up_then_the_cdk_prefixes_the_handler_message_as_the_
 
     assert error.value.message.startswith(entrypoint._EXHAUSTED)
     assert entrypoint.readable(error.value.message).startswith("Retries used up: Vendor answered 503 to GET /items")
+
+
+def budget_after_a_429(status_codes: list[int]):
+    """A one-call-a-minute manifest budget that has seen one call answered 429 without rate-limit headers."""
+    definition = {"type": "HTTPAPIBudget", "status_codes_for_ratelimit_hit": status_codes,
+                  "policies": [{"type": "MovingWindowCallRatePolicy", "rates": [{"limit": 2, "interval": "PT60S"}],
+                                "matchers": []}]}
+    budget = ModelToComponentFactory().create_component(HTTPAPIBudget, definition, config={})
+    request = requests.Request("GET", URL).prepare()
+    budget.acquire_call(request, block=False)
+    answer = requests.Response()
+    answer.status_code = 429
+    budget.update_from_response(request, answer)
+    return budget, request
+
+
+@pytest.mark.parametrize("status_codes", [[], [429]])
+def test_given_an_empty_or_429_status_list_then_a_429_empties_the_budget(status_codes):
+    budget, request = budget_after_a_429(status_codes)
+
+    with pytest.raises(CallRateLimitHit):
+        budget.acquire_call(request, block=False)
+
+
+def test_given_status_list_0_then_a_429_leaves_the_budget_to_its_own_count():
+    budget, request = budget_after_a_429([0])
+
+    budget.acquire_call(request, block=False)  # the second of two calls a minute: still free
