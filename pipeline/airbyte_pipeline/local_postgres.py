@@ -141,11 +141,14 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     print(f"Postgres {server.host}:{server.port}, database {server.database}, user {server.username}, password from "
           f"{args.password_env}; until Ctrl-C", flush=True)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a SIGTERM stops it as Ctrl-C does
+    # Ctrl-C and SIGTERM set the event; the wait wakes twice a second, since a signal the kernel hands to another
+    # thread does not interrupt a wait without a timeout.
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
     try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(timeout=0.5):
+            pass
     finally:
         server.stop()
     return 0

@@ -44,11 +44,12 @@ def main(argv: list[str] | None = None) -> int:
             running.append(emulator)
             print(json.dumps({"emulator": name, "url": emulator.url, "config": emulator.connector_config()}),
                   flush=True)
+        # Ctrl-C and SIGTERM set the event. The wait wakes twice a second: a signal the kernel hands to a server
+        # thread does not interrupt a wait without a timeout, and Python runs handlers only on the main thread.
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signal_number, lambda *_: stop.set())
+        while not stop.wait(timeout=0.5):
             pass
     finally:
         for emulator in running:
