@@ -32,14 +32,15 @@ lock:
 
 test: install unit-tests sandbox-tests standard-tests
 
-# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers).
+# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores.
 unit-tests: install
 	@set -e; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider connectors/$$c/unit_tests; done
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 connectors/$$c/unit_tests; done
 
-# End-to-end runs of the installed CLIs against the sandbox.
+# End-to-end runs of the installed CLIs against the sandbox, on both cores: each test file on one worker
+# (pytest-xdist; the grouping is in integration_tests/conftest.py).
 sandbox-tests: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup integration_tests
 
 # Rewrite acceptance-test-config/<source>/expected_records/ from the seeded sandbox; review the diff, then commit it.
 expected-records: install

@@ -21,6 +21,20 @@ CONNECTORS = sorted(p.parent.name for p in REPO.glob("connectors/*/metadata.yaml
 SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
 
 
+# Test files that start emulators on the fixed ports the example configs name: they must not run at the same time.
+FIXED_PORT_FILES = {"readme/test_readme.py", "acceptance/test_acceptance.py", "plecto/test_plecto_docs_example.py"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make sandbox-tests` runs on both cores (pytest-xdist, `--dist loadgroup`): a file's tests stay together on
+    one worker, so its module fixtures run once; the fixed-port files share one worker, one after the other."""
+    here = Path(__file__).parent
+    for item in items:
+        file = item.path.relative_to(here).as_posix()
+        item.add_marker(pytest.mark.xdist_group("fixed-ports" if file in FIXED_PORT_FILES else file))
+
+
 def connector_dir(connector: str) -> Path:
     return REPO / "connectors" / connector
 

@@ -132,6 +132,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         password = read_env_file(args.env_file).get(args.password_env)
     if not password:
         parser.error(f"set {args.password_env} (or give --env-file) to the password the server should have")
+    # Ctrl-C and SIGTERM set the event, from the start; the wait wakes twice a second, since a signal the kernel
+    # hands to another thread does not interrupt a wait without a timeout.
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
     server = LocalPostgres(password, port=args.port)
     try:
         server.start()
@@ -141,11 +146,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 1
     print(f"Postgres {server.host}:{server.port}, database {server.database}, user {server.username}, password from "
           f"{args.password_env}; until Ctrl-C", flush=True)
-    # Ctrl-C and SIGTERM set the event; the wait wakes twice a second, since a signal the kernel hands to another
-    # thread does not interrupt a wait without a timeout.
-    stop = threading.Event()
-    for signal_number in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signal_number, lambda *_: stop.set())
     try:
         while not stop.wait(timeout=0.5):
             pass

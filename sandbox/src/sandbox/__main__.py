@@ -28,9 +28,17 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(filter(None, args.only.split(","))) - set(wanted))
     if unknown:
         parser.error(f"unknown emulator(s) {', '.join(unknown)}; choose from {', '.join(available())}")
+    # Ctrl-C and SIGTERM set the event, from the start (a Ctrl-C right after the configs are printed still stops
+    # cleanly). The wait wakes twice a second: a signal the kernel hands to a server thread does not interrupt a
+    # wait without a timeout, and Python runs handlers only on the main thread.
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
     running = []
     try:
         for name in wanted:
+            if stop.is_set():
+                break
             port = EMULATORS[name][1] + args.port_offset
             emulator = emulator_class(name)(size=size, seed=args.seed)
             try:
@@ -44,11 +52,6 @@ def main(argv: list[str] | None = None) -> int:
             running.append(emulator)
             print(json.dumps({"emulator": name, "url": emulator.url, "config": emulator.connector_config()}),
                   flush=True)
-        # Ctrl-C and SIGTERM set the event. The wait wakes twice a second: a signal the kernel hands to a server
-        # thread does not interrupt a wait without a timeout, and Python runs handlers only on the main thread.
-        stop = threading.Event()
-        for signal_number in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signal_number, lambda *_: stop.set())
         while not stop.wait(timeout=0.5):
             pass
     finally:
