@@ -49,7 +49,8 @@ def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamS
     records = records_since(cache, push.stream, since, shape.json_schema)
     first = next(records, None)
     if first is None:
-        return PushOutcome(push.label, True, time.monotonic() - started, message="nothing new since the last push")
+        return PushOutcome(push.label, True, time.monotonic() - started, message="nothing new since the last push",
+                           api_calls="0 API calls: destination-plecto did not run")
     output = ConnectorOutput(push.label, progress)
     feed = _Feed(push.stream, _chain(first, records))
     with progress.heartbeat(push.label, "writing"):
