@@ -45,8 +45,8 @@ PACE_LATENCY = 0.1
 PACE_WORKERS = [4, 2]  # the spec's default first
 PLUTIO_OVERLAP = {"default": 40, "full": 40, "smoke": 5}  # emulator size: pages per stream at 100 a page
 STARTUP_REPEAT = {"default": 3, "full": 5, "smoke": 1}
-LIMITS = ("the emulators' rate limits raised to 1e9 for the reads and writes; source-plutio's `requests_per_hour` "
-          "raised on the connector too; source-pluggy's `requests_per_minute` cannot exceed 360 (its spec), so the "
+LIMITS = ("the emulators' rate limits raised to 1e9 for the reads and writes; source-plutio's and destination-plecto's "
+          "`requests_per_hour` raised on the connectors too; source-pluggy's `requests_per_minute` cannot exceed 360 (its spec), so the "
           "Pluggy loop paces itself the same way (360 calls per 62 s per endpoint). Concurrency runs keep the "
           "vendors' limits (see there).")
 
