@@ -7,6 +7,8 @@ Usable from other test modules too (e.g. an end-to-end source -> destination tes
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -58,6 +60,57 @@ def state(cursor: Any, stream: str = "transactions", state_id: int | None = None
     if source_count is not None:
         message["sourceStats"] = {"recordCount": float(source_count)}
     return json.dumps({"type": "STATE", "state": message})
+
+
+def stream_status(status: str, stream: str = "transactions") -> str:
+    """The TRACE a CDK source sends (and the platform passes on to the destination) when a stream ends."""
+    return json.dumps({"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": 1700000000000.0, "stream_status": {
+        "stream_descriptor": {"name": stream}, "status": status}}})
+
+
+class SecondHost:
+    """A listener on another loopback address (127.0.0.2) that records every request it receives and answers
+    each as a Plecto that stored everything would: what a redirect must never reach."""
+
+    def __init__(self, host: str = "127.0.0.2") -> None:
+        self.received: list[dict[str, Any]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _answer(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                received.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                                 "body": body.decode("utf-8", "replace")})
+                try:
+                    sent = json.loads(body) if body else []
+                except ValueError:
+                    sent = []
+                items = sent if isinstance(sent, list) else [sent]
+                answer = json.dumps([{"id": f"{i:032x}", "external_id": item.get("external_id"), "created": True}
+                                     for i, item in enumerate(items) if isinstance(item, dict)]).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def origin(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def run_write(tmp_path: Path, config: dict[str, Any], catalog_json: dict[str, Any], lines: Iterable[str],

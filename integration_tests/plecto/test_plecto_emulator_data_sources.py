@@ -80,7 +80,7 @@ def test_given_yes_no_field_when_registration_posted_then_only_true_or_false_acc
 def test_given_show_fields_off_when_data_sources_read_then_no_field_list_in_either_answer(api, emulator):
     uuid = emulator.data_source_uuid("Transactions")
     api_switch = requests.post(f"{emulator.url}/__sandbox/switches", json={"show_fields": False}, timeout=10)
-    assert api_switch.json() == {"unknown_fields": "keep", "show_fields": False}
+    assert api_switch.json() == {"unknown_fields": "keep", "show_fields": False, "show_member_provider": True}
     assert "fields" not in api("GET", f"/datasources/{uuid}/").json()
     assert all("fields" not in ds for ds in api("GET", "/datasources/").json())
 

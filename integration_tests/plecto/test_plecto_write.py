@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from plecto_sandbox_helpers import REGS, catalog, record, registrations_by_external_id, run_check, run_write, state
+from plecto_sandbox_helpers import (
+    REGS,
+    catalog,
+    record,
+    registrations_by_external_id,
+    run_check,
+    run_write,
+    state,
+    stream_status,
+)
 
 EMULATOR = ("plecto", {})
 
@@ -97,17 +106,20 @@ def test_given_second_run_when_write_then_upserted_without_duplicates(emulator, 
     assert second["7"]["amount"] == 70
 
 
-def test_given_overwrite_when_write_completes_then_stale_registrations_deleted(emulator, tmp_path):
+def test_given_overwrite_and_stream_complete_when_write_ends_then_our_stale_registrations_deleted(emulator, tmp_path):
     sales = emulator.data_source_uuid("Sales")
-    assert len(emulator.registrations(sales)) == 5  # seeded legacy-1..5
+    assert len(emulator.registrations(sales)) == 5  # seeded legacy-1..5, of another integration
     cfg = emulator.connector_config()
     cfg["streams"] = [{"stream": "sales", "data_source": sales}]
-    lines = [record({"id": "legacy-2", "Value": 99}, "sales"), record({"id": "new-1", "Value": 1}, "sales"), state("s", "sales")]
+    first = [record({"id": f"old-{i}", "Value": i}, "sales") for i in range(1, 5)] + [stream_status("COMPLETE", "sales")]
+    assert run_write(tmp_path, cfg, catalog(("sales", "overwrite")), first).returncode == 0
+    lines = [record({"id": "old-2", "Value": 99}, "sales"), record({"id": "new-1", "Value": 1}, "sales"), state("s", "sales"),
+             stream_status("COMPLETE", "sales")]
     result = run_write(tmp_path, cfg, catalog(("sales", "overwrite")), lines)
     assert result.returncode == 0, result.stderr
     regs = registrations_by_external_id(emulator, sales)
-    assert set(regs) == {"legacy-2", "new-1"} and regs["legacy-2"]["Value"] == 99
-    assert len(emulator.calls(REGS, method="DELETE")) == 4
+    assert set(regs) == {"old-2", "new-1"} | {f"legacy-{i}" for i in range(1, 6)} and regs["old-2"]["Value"] == 99
+    assert len(emulator.calls(REGS, method="DELETE")) == 3
     assert len(result.states) == 1
 
 

@@ -22,10 +22,11 @@ def _named(target: str) -> Any:
 
 class Console:
     """A connector's console entry point. `connector` names its Source or Destination class; a destination also
-    names the function that serialises its messages (`dump`)."""
+    names the function that serialises its messages (`dump`) and may name the one that reads its input lines
+    (`parse`, `(lines, logger) -> messages`)."""
 
-    def __init__(self, package: str, connector: str, dump: Optional[str] = None) -> None:
-        self.package, self.connector, self.dump = package, connector, dump
+    def __init__(self, package: str, connector: str, dump: Optional[str] = None, parse: Optional[str] = None) -> None:
+        self.package, self.connector, self.dump, self.parse = package, connector, dump, parse
 
     def main(self, argv: List[str], emit: Optional[Emit] = None) -> int:
         from connector_kit.entrypoint import destination_main, source_main
@@ -33,7 +34,8 @@ class Console:
         connector = _named(self.connector)
         if self.dump is None:
             return source_main(connector, argv, emit)
-        return destination_main(connector(), argv, _named(self.dump), emit)
+        return destination_main(connector(), argv, _named(self.dump), emit,
+                                parse=_named(self.parse) if self.parse else None)
 
     def run(self) -> None:
         if not answered_spec(sys.argv[1:], self.package):

@@ -341,23 +341,60 @@ def _run(lines: Iterable[str], emit: Optional[Emit] = None) -> int:
     return 1
 
 
+ParseLines = Callable[[Iterable[str], logging.Logger], Iterable[AirbyteMessage]]
+
+
 def run_destination(destination: Any, argv: Optional[List[str]] = None,
-                    dump: Callable[[AirbyteMessage], str] | None = None) -> None:
-    sys.exit(destination_main(destination, sys.argv[1:] if argv is None else argv, dump))
+                    dump: Callable[[AirbyteMessage], str] | None = None, parse: Optional[ParseLines] = None) -> None:
+    sys.exit(destination_main(destination, sys.argv[1:] if argv is None else argv, dump, parse=parse))
 
 
 def destination_main(destination: Any, argv: List[str], dump: Callable[[AirbyteMessage], str] | None = None,
-                     emit: Optional[Emit] = None) -> int:
+                     emit: Optional[Emit] = None, parse: Optional[ParseLines] = None,
+                     stdin: Optional[Iterable[str]] = None) -> int:
+    """Run a destination command; returns the exit code. `spec` and `check` go through the CDK's public `run_cmd`;
+    `write` is this loop's own (the CDK's Destination reads stdin only through private methods): stdin (or `stdin`)
+    read by `parse` (default: parse_messages), handed to the public `destination.write(config, catalog, messages)`,
+    each message it yields printed with `dump`."""
     parsed = destination.parse_args(argv)
     command = parsed.command
     quiet_logs()
+    config: dict[str, Any] = {}
+    catalog = None
     try:
         if command != "spec":
             config = load_config(parsed.config)
             check_config(destination.spec(logger), config)
             if command == "write":
-                load_catalog(parsed.catalog)
+                catalog = load_catalog(parsed.catalog)
     except InputError as error:
         return _fail_input(command, error, emit or _print_line)
     serialize = dump or _serialized
-    return _run((serialize(message) for message in destination.run_cmd(parsed)), emit)
+    if command == "write":
+        messages = write_messages(destination, config, catalog, parse or parse_messages, stdin)
+    else:
+        messages = destination.run_cmd(parsed)
+    return _run((serialize(message) for message in messages), emit)
+
+
+def write_messages(destination: Any, config: Mapping[str, Any], catalog: Any, parse: ParseLines,
+                   stdin: Optional[Iterable[str]] = None) -> Iterable[AirbyteMessage]:
+    """A destination's `write`: the input lines, parsed, through `destination.write`, with the CDK's log lines."""
+    import io
+
+    lines = stdin if stdin is not None else io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8")  # as the CDK reads it
+    logger.info("Begin writing to the destination...")
+    yield from destination.write(config, catalog, parse(lines, logger))
+    logger.info("Writing complete.")
+
+
+def parse_messages(lines: Iterable[str], log: logging.Logger) -> Iterable[AirbyteMessage]:
+    """Input lines -> Airbyte messages, for a destination without a reader of its own; a line that is not a message
+    is logged (shortened: it may hold data) and skipped, as the CDK does."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            yield AirbyteMessageSerializer.load(orjson.loads(line))
+        except (orjson.JSONDecodeError, ValueError, TypeError) as error:
+            log.warning(f"Ignoring input line that is not an Airbyte message ({type(error).__name__}): {line[:80]!r}")

@@ -8,6 +8,10 @@ otherwise surface the status and body to the writer".
 
 A registration POST counts as stored only when Plecto's answer accounts for every registration sent
 (`acknowledged`); any other 2xx body is retried, then fails the write naming `trust_any_2xx`.
+
+No redirect is followed (`allow_redirects=False` on the one place that sends): a 3xx would re-send a payload, or
+a Basic-auth login, to whatever host it names, and a 2xx from there could pass for Plecto's acknowledgement. A 3xx
+is an error naming the status and the scheme and host it points at (never its path or query, which may hold data).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import logging
 import time
 from datetime import timedelta
 from typing import Any, Iterator, Mapping
+from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
@@ -28,7 +33,7 @@ from connector_kit.redact import body_start
 
 from destination_plecto.config import PlectoConfig
 
-USER_AGENT = "airbyte-destination-plecto/0.2.0"
+USER_AGENT = "airbyte-destination-plecto/0.3.0"
 # Answers whose body was cut or garbled in transit: the request is an upsert, so it is safe to send again.
 TRANSPORT_ERRORS = (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
                     requests.exceptions.ContentDecodingError)
@@ -175,7 +180,7 @@ class PlectoClient:
             self.pacer.wait_for_url(method, url)
             try:
                 response = self.session.request(method, url, params=params, data=payload, headers=headers,
-                                                timeout=self.timeout)
+                                                timeout=self.timeout, allow_redirects=False)
                 if expect is not None and response.status_code < 300 and not self.trust_any_2xx:
                     self._check_acknowledged(expect, response)
             except TRANSPORT_ERRORS as error:
@@ -186,6 +191,12 @@ class PlectoClient:
                 status = response.status_code
                 if status < 300 or status in allow:
                     return response
+                if status < 400:
+                    raise PlectoError(
+                        f"Plecto answered {status} to {method} {path} with a redirect to {redirect_origin(response)} "
+                        "(path and query left out). The connector follows no redirect, so nothing was sent there and "
+                        "nothing after the last stored state counts as written. Check config field 'base_url': it "
+                        "must be the API's own address.", FailureType.config_error, status)
                 body = self._json(response, strict=False)
                 if status == 400:
                     raise PlectoBadRequest(f"Plecto rejected {method} {path}: {describe(body)}", FailureType.config_error,
@@ -237,6 +248,22 @@ class PlectoClient:
                 raise PlectoError(f"Plecto answered {response.request.method} {response.url} with a body that is not JSON: "
                                   f"{response.text[:200]!r}") from error
             return response.text[:500]
+
+
+def redirect_origin(response: requests.Response) -> str:
+    """The scheme, host and port a redirect points at; a relative Location is the answering host's."""
+    location = response.headers.get("Location")
+    if not location:
+        return "no address (the answer has no Location)"
+    parts = urlsplit(urljoin(response.url or "", location))
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:  # a port that is not a number
+        port = ""
+    return f"{parts.scheme}://{host}{port}" if parts.scheme and host else "an address that is not a URL"
 
 
 def _identity(item: Any) -> Any:

@@ -16,6 +16,7 @@ from connector_kit.settings import HttpSettings
 from destination_plecto.plecto_fields import DataSourceFields
 
 DEFAULT_BASE_URL = "https://app.plecto.com/api/v2"
+DEFAULT_OVERWRITE_MAX_DELETIONS = 1000
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
 
 
@@ -53,6 +54,8 @@ class PlectoConfig:
     trust_any_2xx: bool = False
     create_missing_data_sources: bool = False
     on_missing_field: str = "warn"  # a field sent that the data source lacks: 'warn' or 'fail' (config error)
+    overwrite_max_deletions: int = DEFAULT_OVERWRITE_MAX_DELETIONS  # more: the clean-up fails before deleting
+    deletion_dry_run: bool = False  # log what would be deleted, delete nothing
     http: HttpSettings = field(default_factory=HttpSettings)  # timeouts, retries, backoff (shared with the sources)
     streams: tuple[StreamMapping, ...] = field(default_factory=tuple)
 
@@ -74,6 +77,12 @@ class PlectoConfig:
         if on_missing_field not in ("warn", "fail"):
             raise config_error(f"Config field 'on_missing_field' is {on_missing_field!r}: use 'warn' or 'fail'.")
         create_missing = bool(config.get("create_missing_data_sources", False))
+        max_deletions = config.get("overwrite_max_deletions", DEFAULT_OVERWRITE_MAX_DELETIONS)
+        if isinstance(max_deletions, float) and max_deletions.is_integer():
+            max_deletions = int(max_deletions)  # JSON Schema's `integer` admits 1000.0
+        if isinstance(max_deletions, bool) or not isinstance(max_deletions, int) or max_deletions < 0:
+            raise config_error(f"Config field 'overwrite_max_deletions' is {max_deletions!r}: use a whole number, 0 or "
+                               "more (the most registrations an Overwrite clean-up may delete in one sync).")
         streams = tuple(_parse_mapping(i, m, create_missing) for i, m in enumerate(config.get("streams") or []))
         names = [m.stream for m in streams]
         duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -90,6 +99,8 @@ class PlectoConfig:
             trust_any_2xx=bool(config.get("trust_any_2xx", False)),
             create_missing_data_sources=create_missing,
             on_missing_field=on_missing_field,
+            overwrite_max_deletions=max_deletions,
+            deletion_dry_run=bool(config.get("deletion_dry_run", False)),
             http=HttpSettings.from_config(config),
             streams=streams,
         )

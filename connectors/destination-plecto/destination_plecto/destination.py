@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from typing import Any, Iterable, List, Mapping
 
@@ -74,9 +73,7 @@ class DestinationPlecto(Destination):
         """spec.json, plus the HTTP settings every connector of the repo shares (connector_kit.settings)."""
         return ConnectorSpecificationSerializer.load(packaged_spec_document("destination_plecto"))
 
-    # Keep the platform's state `id` on the way in and out (protocol.py explains why).
-    def _parse_input_stream(self, input_stream: io.TextIOWrapper) -> Iterable[AirbyteMessage]:
-        return parse_lines(input_stream, logger)
-
     def run(self, args: List[str]) -> None:
-        run_destination(self, args, dump)
+        # The kit's loop reads stdin for `write`: parse_lines and dump keep the platform's state `id` on the way in
+        # and out (protocol.py explains why).
+        run_destination(self, args, dump, parse=parse_lines)

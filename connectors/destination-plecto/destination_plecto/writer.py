@@ -1,7 +1,8 @@
 """The batching writer: records -> Plecto registrations, and state only after acknowledgement.
 
 Contract (what a STATE we emit means): every record that came before it in the input is stored in Plecto
-(acknowledged by a 2xx), deleted (CDC), or was an invalid record skipped under `on_invalid_record: skip`.
+(acknowledged by a 2xx), deleted (CDC; or kept and counted, when its registration is not this connection's or under
+the dry run), or was an invalid record skipped under `on_invalid_record: skip`.
 
 How:
 - Records are numbered as they arrive. Each stream buffers at most `batch_size` registrations keyed by
@@ -16,9 +17,12 @@ How:
   then fail naming the rejected records and the reasons.
 - A record field that neither the stream's schema nor the data source has is named once per stream
   (field_check.NewFieldWatch); a value that does not fit its field's known type is an invalid record.
-- CDC deletes (`_ab_cdc_deleted_at` set): find the registration by (data source, external_id) and DELETE it.
-- `overwrite` streams: at the end of the input (the stream was written completely), delete the data source's
-  registrations whose external_id this sync did not write.
+- CDC deletes (`_ab_cdc_deleted_at` set): find the registration by (data source, external_id) and DELETE it, if
+  it is this connection's (ownership.py: its member api provider is ours); otherwise keep it, count and log it.
+- `overwrite` streams: at the end of the input, and only for a stream whose last STREAM_STATUS trace said COMPLETE
+  and a write where nothing failed, delete the data source's registrations of this connection whose external_id
+  this sync did not write. More than `overwrite_max_deletions` of them fails the sync before any is deleted.
+- `deletion_dry_run`: every delete above is logged (counts and the first external ids), none is sent.
 """
 
 from __future__ import annotations
@@ -33,8 +37,11 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateStats,
     AirbyteStateType,
+    AirbyteStreamStatus,
+    AirbyteStreamStatusTraceMessage,
     DestinationSyncMode,
     FailureType,
+    TraceType,
     Type,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -43,6 +50,7 @@ from destination_plecto.client import PlectoBadRequest, PlectoClient, describe
 from destination_plecto.config import PlectoConfig, ResolvedStream, config_error
 from destination_plecto.field_check import NewFieldWatch
 from destination_plecto.mapping import InvalidRecord, RegistrationMapper
+from destination_plecto.ownership import Kept, Owner, Sample, owner
 
 MAX_NAMED_FAILURES = 10
 
@@ -72,6 +80,22 @@ class _QueuedState:
     message: AirbyteMessage
     position: int  # records received before it
     queued_at: float
+
+
+@dataclass
+class _Cleanup:
+    """One overwrite data source's clean-up, planned before anything is deleted."""
+
+    streams: list[str]
+    data_source: str
+    stale: list[str] = field(default_factory=list)  # ids of this connection's registrations the sync did not write
+    named: Sample = field(default_factory=Sample)  # their count and first external ids, for the log
+    kept: Kept = field(default_factory=Kept)  # not this connection's (or not proven): never deleted
+    over_limit: bool = False  # the deletions of the sync pass `overwrite_max_deletions` with this data source
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"'{s}'" for s in self.streams)
 
 
 @dataclass
@@ -110,6 +134,10 @@ class PlectoWriter:
         self.overwrite_sources = {s.mapping.data_source for s in streams.values()
                                   if s.sync_mode == DestinationSyncMode.overwrite}
         self.keep: dict[str, set[str]] = defaultdict(set)
+        self.status: dict[str, AirbyteStreamStatus] = {}  # the last STREAM_STATUS of each stream
+        self.cdc_kept: dict[str, Kept] = defaultdict(Kept)  # per stream: CDC deletes of registrations not ours
+        self.cdc_dry_run: dict[str, Sample] = defaultdict(Sample)  # per stream: CDC deletes not sent (dry run)
+        self.dry_run_ids: set[str] = set()  # registrations a CDC delete would have removed: not listed twice
 
     # ---- main loop ----------------------------------------------------------------------------------
     def write(self, messages: Iterable[AirbyteMessage]) -> Iterator[AirbyteMessage]:
@@ -120,6 +148,8 @@ class PlectoWriter:
                     break
             elif message.type == Type.STATE and message.state is not None:
                 self._queue_state(message)
+            elif message.type == Type.TRACE and message.trace is not None and message.trace.type == TraceType.STREAM_STATUS:
+                self._note_status(message.trace.stream_status)
             if self.queued and _now() - self.queued[0].queued_at >= self.max_state_delay:
                 self.logger.info("A state has waited for its records for too long: flushing every buffer.")
                 self._flush_all()
@@ -127,13 +157,14 @@ class PlectoWriter:
             if self.failures:
                 break
         self._flush_all()
+        yield from self._emittable_states()  # what they cover is stored: the clean-up is no part of a state
         if self.failures:
-            yield from self._emittable_states()
             self._log_summary()
             raise self._failure_exception()
-        self._overwrite_cleanup()
-        yield from self._emittable_states()
-        self._log_summary()
+        try:
+            self._overwrite_cleanup()
+        finally:
+            self._log_summary()
 
     # ---- records ------------------------------------------------------------------------------------
     def _add(self, stream: str, data: dict[str, Any]) -> None:
@@ -219,30 +250,118 @@ class PlectoWriter:
             self.keep[data_source].update(external_id for external_id, _ in entries)
 
     def _delete(self, stream: str, external_id: str) -> None:
+        """A CDC delete: the registration of this external_id goes, if it is this connection's (ownership.py)."""
         data_source = self.streams[stream].mapping.data_source
-        found = False
+        outcome = "delete_not_found"
         for registration in self.client.iter_registrations(data_source, reference=external_id):
             if str(registration.get("external_id")) != external_id or not registration.get("id"):
                 continue  # a server that ignores `reference` lists everything: only the exact match goes
-            found = self.client.delete_registration(data_source, registration["id"]) or found
-        self.stats[stream]["deleted" if found else "delete_not_found"] += 1
+            if owner(registration, self.config.member_api_provider) is not Owner.OURS:
+                self.cdc_kept[stream].add(registration)
+                outcome = "delete_not_ours"
+            elif self.config.deletion_dry_run:
+                self.cdc_dry_run[stream].add(external_id)
+                self.dry_run_ids.add(registration["id"])
+                outcome = "delete_dry_run"
+            elif self.client.delete_registration(data_source, registration["id"]):
+                outcome = "deleted"
+        self.stats[stream][outcome] += 1
         self.keep[data_source].discard(external_id)
 
     # ---- overwrite ----------------------------------------------------------------------------------
+    def _note_status(self, status: AirbyteStreamStatusTraceMessage | None) -> None:
+        """Keep the last status of each stream of the catalog: its descriptor, name and namespace, must match exactly
+        (a status for a stream of another namespace says nothing about this one)."""
+        if status is None or status.stream_descriptor is None:
+            return
+        name, namespace = status.stream_descriptor.name, status.stream_descriptor.namespace or None
+        stream = self.streams.get(name)
+        if stream is None or namespace != (stream.namespace or None):
+            return
+        self.status[name] = status.status
+
     def _overwrite_cleanup(self) -> None:
-        """After the whole input is stored: remove what the sync did not write from each overwrite data source."""
-        overwrite = {s.mapping.data_source: name for name, s in self.streams.items()
-                     if s.sync_mode == DestinationSyncMode.overwrite}
-        for data_source, stream in overwrite.items():
-            keep = self.keep[data_source]
-            stale = [r for r in self.client.iter_registrations(data_source)
-                     if r.get("id") and str(r.get("external_id")) not in keep]
-            for registration in stale:
-                if self.client.delete_registration(data_source, registration["id"]):
-                    self.stats[stream]["stale_deleted"] += 1
-            if stale:
-                self.logger.info(f"Stream '{stream}' (overwrite): deleted {len(stale)} registration(s) of data source "
-                                 f"{data_source} that this sync did not write.")
+        """Remove from each overwrite data source the registrations of this connection that the sync did not write:
+        only where every overwrite stream into it ended COMPLETE; all planned first, so that the cap stops the sync
+        before anything is deleted."""
+        by_source: dict[str, list[str]] = defaultdict(list)
+        for name, stream in self.streams.items():
+            if stream.sync_mode == DestinationSyncMode.overwrite:
+                by_source[stream.mapping.data_source].append(name)
+        plans = [self._plan_cleanup(data_source, streams) for data_source, streams in by_source.items()
+                 if self._complete(data_source, streams)]
+        limit, total = self.config.overwrite_max_deletions, 0
+        for plan in plans:
+            total += len(plan.stale)
+            plan.over_limit = total > limit
+            if plan.over_limit and not self.config.deletion_dry_run:
+                raise config_error(
+                    f"Stream {plan.label} (overwrite): the clean-up would delete {len(plan.stale)} registration(s) of "
+                    f"data source {plan.data_source} that this sync did not write ({total} in this sync), more than "
+                    f"config field 'overwrite_max_deletions' allows ({limit}). Nothing was deleted. If they should go, "
+                    "raise 'overwrite_max_deletions'; 'deletion_dry_run' lists them first.")
+        for plan in plans:
+            self._run_cleanup(plan)
+
+    def _complete(self, data_source: str, streams: list[str]) -> bool:
+        unfinished = [name for name in streams if self.status.get(name) != AirbyteStreamStatus.COMPLETE]
+        for name in unfinished:
+            last = self.status.get(name)
+            why = (f"its last stream status is {last.value}" if last is not None
+                   else "no stream status COMPLETE arrived for it (no stream status at all)")
+            self.logger.info(f"Stream '{name}' (overwrite): {why}, so nothing is deleted from data source {data_source} "
+                             "in this sync; the next sync that ends the stream COMPLETE cleans up.")
+        return not unfinished
+
+    def _plan_cleanup(self, data_source: str, streams: list[str]) -> _Cleanup:
+        plan, keep = _Cleanup(streams, data_source), self.keep[data_source]
+        for registration in self.client.iter_registrations(data_source):
+            registration_id, external_id = registration.get("id"), str(registration.get("external_id"))
+            if not registration_id or external_id in keep or registration_id in self.dry_run_ids:
+                continue
+            if owner(registration, self.config.member_api_provider) is Owner.OURS:
+                plan.stale.append(registration_id)
+                plan.named.add(external_id)
+            else:
+                plan.kept.add(registration)
+        return plan
+
+    def _run_cleanup(self, plan: _Cleanup) -> None:
+        stats = self.stats[plan.streams[0]]
+        if plan.kept.count:
+            stats["stale_kept_not_ours"] += plan.kept.count
+            self.logger.warning(
+                f"Stream {plan.label} (overwrite): kept {plan.kept.count} registration(s) of data source "
+                f"{plan.data_source} that this sync did not write, as they are "
+                f"{plan.kept.why(self.config.member_api_provider)}: {plan.kept.sample.named()}."
+                f"{self._member_hint(plan.streams)}")
+        if not plan.stale:
+            return
+        what = f"{len(plan.stale)} registration(s) of data source {plan.data_source} that this sync did not write"
+        if self.config.deletion_dry_run:
+            stats["stale_dry_run"] += len(plan.stale)
+            cap = (" A real sync would stop here before deleting anything: that makes more than config field "
+                   f"'overwrite_max_deletions' allows ({self.config.overwrite_max_deletions})." if plan.over_limit else "")
+            self.logger.info(f"Stream {plan.label} (overwrite, dry run): would delete {what}: {plan.named.named()}. "
+                             f"Nothing was deleted (config field 'deletion_dry_run').{cap}")
+            return
+        gone = 0
+        for registration_id in plan.stale:
+            if self.client.delete_registration(plan.data_source, registration_id):
+                stats["stale_deleted"] += 1
+            else:
+                gone += 1
+        already = f" ({gone} of them were already gone)" if gone else ""
+        self.logger.info(f"Stream {plan.label} (overwrite): deleted {what}{already}: {plan.named.named()}.")
+
+    def _member_hint(self, streams: Iterable[str]) -> str:
+        """Why registrations of a fixed-`member` mapping are kept, and what to do about them."""
+        fixed = [self.streams[name].mapping for name in streams if self.streams[name].mapping.member]
+        return "".join(
+            f" '{m.where}.member' sends every registration of stream '{m.stream}' as one fixed employee: unless that "
+            f"employee's api provider is {self.config.member_api_provider!r}, its registrations cannot be told from "
+            "other systems' and are kept. Delete them in Plecto, or map members with 'member_api_id_field'."
+            for m in fixed)
 
     # ---- state --------------------------------------------------------------------------------------
     def _queue_state(self, message: AirbyteMessage) -> None:
@@ -283,6 +402,15 @@ class PlectoWriter:
         return AirbyteTracedException(message=message, internal_message=message, failure_type=FailureType.config_error)
 
     def _log_summary(self) -> None:
+        provider = self.config.member_api_provider
+        for stream, kept in self.cdc_kept.items():
+            self.logger.warning(
+                f"Stream '{stream}': {kept.count} CDC delete(s) not done, as the registration with that external_id in "
+                f"data source {self.streams[stream].mapping.data_source} is {kept.why(provider)}: {kept.sample.named()}."
+                f"{self._member_hint([stream])}")
+        for stream, sample in self.cdc_dry_run.items():
+            self.logger.info(f"Stream '{stream}' (dry run): would delete {sample.count} registration(s) for CDC deletes: "
+                             f"{sample.named()}. Nothing was deleted (config field 'deletion_dry_run').")
         for stream, stats in self.stats.items():
             if stats:
                 details = ", ".join(f"{key}={value}" for key, value in sorted(stats.items()))

@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     AirbyteStateType,
     AirbyteStream,
     AirbyteStreamState,
+    AirbyteStreamStatus,
     ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
     DestinationSyncMode,
@@ -20,6 +21,7 @@ from airbyte_cdk.models import (
     SyncMode,
     Type,
 )
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message
 from airbyte_cdk.models.airbyte_protocol import AirbyteStateBlob
 
 BASE_URL = "https://app.plecto.com/api/v2"
@@ -107,6 +109,37 @@ def state(value: Any, stream: str = "transactions") -> AirbyteMessage:
         type=AirbyteStateType.STREAM,
         stream=AirbyteStreamState(stream_descriptor=StreamDescriptor(name=stream), stream_state=AirbyteStateBlob(cursor=value)),
     ))
+
+
+def stream_status(status: AirbyteStreamStatus, stream: str = "transactions", namespace: str | None = None) -> AirbyteMessage:
+    """The TRACE a CDK source (and the platform, to the destination) sends when a stream starts or ends."""
+    return as_airbyte_message(StreamDescriptor(name=stream, namespace=namespace), status)
+
+
+def complete(stream: str = "transactions") -> AirbyteMessage:
+    return stream_status(AirbyteStreamStatus.COMPLETE, stream)
+
+
+def incomplete(stream: str = "transactions") -> AirbyteMessage:
+    return stream_status(AirbyteStreamStatus.INCOMPLETE, stream)
+
+
+OUR_PROVIDER = "Airbyte"  # ConfigBuilder's member_api_provider (the default)
+
+
+def stored_registration(external_id: str, registration_id: str, provider: str | None = OUR_PROVIDER,
+                        data_source: str = DATA_SOURCE) -> dict[str, Any]:
+    """A registration as Plecto lists it; `provider`: its member's api provider (None: the answer names none)."""
+    member: dict[str, Any] = {"uuid": "c675059d44b74f2e8dabf0354ca9c526", "name": provider or "Someone"}
+    if provider is not None:
+        member.update(api_provider=provider, api_id=provider)
+    return {"id": registration_id, "data_source": data_source, "external_id": external_id, "member": member,
+            "date": "2024-01-01T00:00:00+00:00", "created": "2024-01-01T00:00:00+00:00",
+            "modified": "2024-01-01T00:00:00+00:00"}
+
+
+def registrations_page(*registrations: dict[str, Any]) -> dict[str, Any]:
+    return {"count": len(registrations), "next": None, "previous": None, "results": list(registrations)}
 
 
 # ---- running a write against the mocked API -----------------------------------------------------------------

@@ -90,3 +90,14 @@ def test_given_catalog_schema_when_resolve_then_its_properties_kept_for_the_fiel
     resolved = resolve_streams(config, catalog(properties={"id": {"type": "string"}, "amount": {"type": "number"}}))
     assert dict(resolved["transactions"].schema_properties) == {"id": {"type": "string"}, "amount": {"type": "number"}}
     assert resolve_streams(config, catalog())["transactions"].schema_properties == {}
+
+
+def test_given_no_deletion_settings_when_parsed_then_a_cap_of_1000_and_no_dry_run():
+    config = PlectoConfig.parse(ConfigBuilder().build())
+    assert (config.overwrite_max_deletions, config.deletion_dry_run) == (1000, False)
+
+
+@pytest.mark.parametrize("value", [-1, "many", 2.5, True])
+def test_given_a_cap_that_is_not_a_whole_number_when_parsed_then_config_error_naming_the_field(value):
+    with pytest.raises(AirbyteTracedException, match="'overwrite_max_deletions'"):
+        PlectoConfig.parse(ConfigBuilder().with_(overwrite_max_deletions=value).build())

@@ -51,3 +51,12 @@ def test_given_spec_then_new_options_have_their_defaults():
     properties = SCHEMA["properties"]
     assert properties["create_missing_data_sources"]["default"] is False
     assert (properties["on_missing_field"]["enum"], properties["on_missing_field"]["default"]) == (["warn", "fail"], "warn")
+
+
+def test_given_spec_then_deletion_options_have_their_defaults_and_examples():
+    properties = SCHEMA["properties"]
+    cap, dry_run = properties["overwrite_max_deletions"], properties["deletion_dry_run"]
+    assert (cap["type"], cap["default"], cap["minimum"]) == ("integer", 1000, 0) and cap["examples"]
+    assert (dry_run["type"], dry_run["default"]) == ("boolean", False)
+    assert_validation(ConfigBuilder().with_(overwrite_max_deletions=-1).build(), ok=False)
+    assert_validation(ConfigBuilder().with_(overwrite_max_deletions=0, deletion_dry_run=True).build(), ok=True)

@@ -19,6 +19,7 @@ from request_builder import (
     PlectoRequests,
     accept_all,
     catalog,
+    complete,
     posted,
     record,
     response,
@@ -164,11 +165,12 @@ def test_given_upsert_then_delete_of_same_id_in_one_batch_when_write_then_not_po
     assert [r.method for r in registration_calls(requests_mock)] == ["GET"]
 
 
-def test_given_overwrite_when_write_completes_then_registrations_not_written_are_deleted(requests_mock):
+def test_given_overwrite_and_stream_complete_when_write_ends_then_registrations_not_written_are_deleted(requests_mock):
     requests_mock.post(POSTS, json=accept_all)
     requests_mock.get(POSTS, json=response("registrations_page"))
     stale = requests_mock.delete(PlectoRequests.registration(DATA_SOURCE, "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"), status_code=204)
-    write(ConfigBuilder().build(), [record({"id": 1}), record({"id": 2})], catalog(("transactions", DestinationSyncMode.overwrite)))
+    write(ConfigBuilder().build(), [record({"id": 1}), record({"id": 2}), complete()],
+          catalog(("transactions", DestinationSyncMode.overwrite)))
     assert stale.call_count == 1
     assert [r.method for r in registration_calls(requests_mock)] == ["POST", "GET", "DELETE"]
 
@@ -284,6 +286,6 @@ def test_given_overwrite_and_skipped_invalid_record_when_cleanup_then_its_regist
     kept = requests_mock.delete(PlectoRequests.registration(DATA_SOURCE, "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"), status_code=204)
     stale = requests_mock.delete(PlectoRequests.registration(DATA_SOURCE, "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"), status_code=204)
     config = ConfigBuilder().with_stream(date_field="when").with_(on_invalid_record="skip").build()
-    write(config, [record({"id": 1, "when": "2024-01-01"}), record({"id": 2, "when": "not a date"})],
+    write(config, [record({"id": 1, "when": "2024-01-01"}), record({"id": 2, "when": "not a date"}), complete()],
           catalog(("transactions", DestinationSyncMode.overwrite)))
     assert stale.call_count == 1 and kept.call_count == 0

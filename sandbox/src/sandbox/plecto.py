@@ -12,6 +12,9 @@ What it serves (see shared/research/vendor-apis.md §4):
 - `GET /api/v2/registrations/?data_source=&reference=&page=`: a Django REST Framework style page envelope
   (`count`, `next`, `previous`, `results`), 404 "Invalid page." past the last page.
 - `GET|DELETE /api/v2/registrations/<data_source>/<registration>/`.
+- A registration's answer names its member as `{uuid, name, api_provider, api_id}`: the member api provider is
+  the system that created the employee (`member_api_provider` of the POST that created it; "Plecto" for an
+  employee made in the UI). It is what tells one integration's registrations from another's.
 - `GET /api/v2/datasources/` (a bare list of `{uuid, title, fields}`) and `/api/v2/datasources/<uuid>/`. A field
   is `{"name", "input", "default_value"}` (the shape Bullhorn2Plecto sends).
 - `POST /api/v2/datasources/` with `{"title", "fields": [...]}`: 201 with the new data source. Titles need not be
@@ -30,10 +33,21 @@ Switches for what the docs leave open (constructor arguments, attributes, and th
   shown again (`keep`, the default), or silently dropped (`drop`). Plecto does not say which it does.
 - `show_fields=True|False`: data-source answers carry their `fields` list, or leave it out (Plecto's answer
   format for fields is only partly documented).
+- `show_member_provider=True|False`: a registration's member carries its `api_provider` and `api_id`, or only
+  `uuid` and `name` (what Plecto's answer holds is not documented).
 
-Test helpers: `registrations(data_source)`, `insert_registration(...)`, `add_data_source(...)`,
-`data_sources_titled(title)`, `die_after_posts(n)` (the emulator stops answering anything once n more
-registration POSTs succeeded).
+Seeded data: four data sources (Transactions, Accounts, Items, Sales); "Sales" holds `legacy-1`..`legacy-5`,
+registrations of another integration (member api provider `Legacy CRM`), which the connector must never delete.
+
+Test helpers: `registrations(data_source)`, `insert_registration(...)` (with a `member` UUID, or as another
+integration: `provider=`, `api_id=`, `name=`), `add_data_source(...)`, `data_sources_titled(title)`,
+`die_after_posts(n)` (the emulator stops answering anything once n more registration POSTs succeeded).
+
+Admin API (`POST /__sandbox/<action>`, JSON body; besides `calls`, `faults`, `reset` of every emulator):
+- `registrations` `{"data_source"}`: the stored registrations of a data source.
+- `insert-registration` `{"data_source", "external_id", "provider", "api_id"?, "name"?, "date"?, "fields"?}`: store a
+  registration as another integration would (its member found or created by provider and api id).
+- `die-after-posts` `{"count"}`; `switches` `{"unknown_fields"?, "show_fields"?, "show_member_provider"?}`.
 """
 
 from __future__ import annotations
@@ -53,6 +67,7 @@ API = "/api/v2"
 USERNAME = "sandbox-integration@example.com"
 PASSWORD = "sandbox-password"
 PROVIDER = "Airbyte"
+OTHER_PROVIDER = "Legacy CRM"  # the integration that wrote the seeded Sales registrations
 MAX_BULK = 100
 
 # ISO 8601 with both date and time; the offset is optional (UTC assumed), as the Plecto docs say.
@@ -101,11 +116,13 @@ class PlectoEmulator(Emulator):
         page_size: int = 100,
         unknown_fields: str = "keep",
         show_fields: bool = True,
+        show_member_provider: bool = True,
     ) -> None:
         super().__init__()
         self.size = size
         self.seed = seed
-        self._switches = {"unknown_fields": unknown_fields, "show_fields": show_fields}
+        self._switches = {"unknown_fields": unknown_fields, "show_fields": show_fields,
+                          "show_member_provider": show_member_provider}
         self.set_switches(**self._switches)
         self.scale = size if isinstance(size, int) else _SIZES[size]
         self.page_size = page_size
@@ -134,12 +151,11 @@ class PlectoEmulator(Emulator):
                 "api_id": None,
             }
         self._registrations: dict[tuple[str, str], dict[str, Any]] = {}
-        # "Sales" holds registrations sent by an earlier integration, for overwrite/cleanup demos.
+        # "Sales" holds registrations sent by another integration: an overwrite sync must leave them alone.
         sales = self.data_source_uuid("Sales")
-        member = next(iter(self.members))
         for i in range(5 * self.scale):
             self.insert_registration(
-                sales, f"legacy-{i + 1}", member=member,
+                sales, f"legacy-{i + 1}", provider=OTHER_PROVIDER, api_id="sales-team", name="Sales team",
                 date=seed.past(r, 90).strftime("%Y-%m-%dT%H:%M:%S+00:00"), fields={"Value": r.randint(1, 500)},
             )
 
@@ -170,7 +186,8 @@ class PlectoEmulator(Emulator):
             "streams": [{"stream": "transactions", "data_source": self.data_source_uuid("Transactions")}],
         }
 
-    def set_switches(self, unknown_fields: str | None = None, show_fields: bool | None = None) -> dict[str, Any]:
+    def set_switches(self, unknown_fields: str | None = None, show_fields: bool | None = None,
+                     show_member_provider: bool | None = None) -> dict[str, Any]:
         """Change the switches given; returns them all."""
         if unknown_fields is not None:
             if unknown_fields not in UNKNOWN_FIELDS:
@@ -178,7 +195,10 @@ class PlectoEmulator(Emulator):
             self.unknown_fields = unknown_fields
         if show_fields is not None:
             self.show_fields = bool(show_fields)
-        return {"unknown_fields": self.unknown_fields, "show_fields": self.show_fields}
+        if show_member_provider is not None:
+            self.show_member_provider = bool(show_member_provider)
+        return {"unknown_fields": self.unknown_fields, "show_fields": self.show_fields,
+                "show_member_provider": self.show_member_provider}
 
     def reset(self) -> None:
         super().reset()
@@ -202,12 +222,22 @@ class PlectoEmulator(Emulator):
             return self._present(reg) if reg else None
 
     def insert_registration(
-        self, data_source: str, external_id: str, member: str, date: str | None = None,
-        fields: dict[str, Any] | None = None,
+        self, data_source: str, external_id: str, member: str | None = None, date: str | None = None,
+        fields: dict[str, Any] | None = None, *, provider: str | None = None, api_id: str | None = None,
+        name: str | None = None,
     ) -> dict[str, Any]:
+        """Store a registration as another integration would: for an existing `member` UUID, or for the member of
+        (`provider`, `api_id`), created with `name` when new (as a POST with member_api_* keys does)."""
+        item: dict[str, Any] = {"data_source": data_source, "external_id": external_id,
+                                **({"date": date} if date else {}), **(fields or {})}
         with self._lock:
-            return self._upsert({"data_source": data_source, "external_id": external_id, "member": member,
-                                 **({"date": date} if date else {}), **(fields or {})}, member)
+            if member is None:
+                if provider is None:
+                    raise ValueError("insert_registration needs a member UUID or a provider")
+                api_id = api_id or provider
+                member = self._member_for({**item, "member_api_provider": provider, "member_api_id": api_id,
+                                           "member_name": name or api_id})
+            return self._upsert({**item, "member": member}, member)
 
     def die_after_posts(self, count: int) -> None:
         """Stop answering (every connection dropped) once `count` more registration POSTs succeeded."""
@@ -218,6 +248,12 @@ class PlectoEmulator(Emulator):
     def admin(self, action: str, payload: Any) -> Any:
         if action == "registrations":
             return self.registrations(payload["data_source"])
+        if action == "insert-registration":
+            fields = payload.get("fields") or {}
+            stored = self.insert_registration(
+                payload["data_source"], str(payload["external_id"]), date=payload.get("date"), fields=fields,
+                provider=payload["provider"], api_id=payload.get("api_id"), name=payload.get("name"))
+            return self._present(stored)
         if action == "die-after-posts":
             self.die_after_posts(int(payload["count"]))
             return {"ok": True}
@@ -349,13 +385,15 @@ class PlectoEmulator(Emulator):
 
     def _present(self, reg: dict[str, Any]) -> dict[str, Any]:
         member = self.members[reg["member"]]
+        shown = {"uuid": member["uuid"], "name": member["name"]}
+        if self.show_member_provider:
+            shown.update(api_provider=member["api_provider"], api_id=member["api_id"])
         return {
             **reg["fields"],
             "id": reg["id"],
             "data_source": reg["data_source"],
             "external_id": reg["external_id"],
-            "member": {"uuid": member["uuid"], "name": member["name"],
-                       "api_provider": member["api_provider"], "api_id": member["api_id"]},
+            "member": shown,
             "date": reg["date"],
             "created": reg["created"],
             "modified": reg["modified"],
