@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from contextlib import redirect_stdout
 from dataclasses import dataclass
 from io import StringIO
@@ -208,8 +209,18 @@ class AirbyteApi:
     # ---- failures in words ------------------------------------------------------------------------------------
     def _call(self, what: str, call: Callable[[], T]) -> T:
         try:
-            with redirect_stdout(StringIO()):  # PyAirbyte prints progress lines of its own
-                return call()
+            # PyAirbyte prints progress lines of its own; the SDK warns when it cannot decode a configuration into
+            # one of its connector classes, and its warning holds the whole configuration, secrets included.
+            with redirect_stdout(StringIO()), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    return call()
+                except errors.SDKError as error:
+                    if error.status_code != 401:
+                        raise
+                    # A token that died before its time (revoked, or the server restarted): the SDK's token hook
+                    # dropped it on the 401, so one more try fetches a new one. Once: a second 401 is an answer.
+                    return call()
         except errors.SDKError as error:
             raise DeployError(f"{what}: {self._answer(error.status_code, error.body)}") from None
         except requests.RequestException as error:
