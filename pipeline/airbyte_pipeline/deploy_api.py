@@ -148,9 +148,10 @@ class AirbyteApi:
         while True:
             request = dict(workspace_ids=[self.target.workspace_id], limit=PAGE_SIZE, offset=len(items))
             if role == "source":
-                call = lambda: self.sdk.sources.list_sources(api.ListSourcesRequest(**request))  # noqa: E731
+                call = lambda request=request: self.sdk.sources.list_sources(  # noqa: E731
+                    api.ListSourcesRequest(**request))
             else:
-                call = lambda: self.sdk.destinations.list_destinations(  # noqa: E731
+                call = lambda request=request: self.sdk.destinations.list_destinations(  # noqa: E731
                     api.ListDestinationsRequest(**request))
             page = self._call(f"the {role}s", call).raw_response.json()
             items += page.get("data", [])
@@ -184,7 +185,8 @@ class AirbyteApi:
         while True:
             request = api.ListConnectionsRequest(workspace_ids=[self.target.workspace_id], limit=PAGE_SIZE,
                                                  offset=len(items))
-            page = self._call("the connections", lambda: self.sdk.connections.list_connections(request))
+            page = self._call("the connections",
+                              lambda request=request: self.sdk.connections.list_connections(request))
             body = page.raw_response.json()
             items += body.get("data", [])
             if not body.get("next") or not body.get("data"):

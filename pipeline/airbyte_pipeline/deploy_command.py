@@ -18,9 +18,8 @@ from typing import Any, Optional
 from airbyte_pipeline.connector_specs import check_connector_configs
 from airbyte_pipeline.deploy_api import AirbyteApi, DeployError
 from airbyte_pipeline.deploy_desired import Desired, DesiredStateError, desired_state
-from airbyte_pipeline.deploy_plan import CREATE, SAME, UPDATE, Step, Workspace, make_plan, plan_text
+from airbyte_pipeline.deploy_plan import CREATE, SAME, UPDATE, Step, Workspace, make_plan, plan_text, secret_values
 from airbyte_pipeline.deploy_record import DeployRecord, secrets_digest
-from airbyte_pipeline.deploy_plan import secret_values
 from airbyte_pipeline.deploy_schedule import more_than_hourly, quartz_problem
 from airbyte_pipeline.deploy_target import DeployTarget, load_target
 from airbyte_pipeline.pipeline_file import Pipeline

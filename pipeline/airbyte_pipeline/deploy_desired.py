@@ -34,7 +34,7 @@ DISCOVER_TIMEOUT_SECONDS = 120
 # public API has no field for components.py, so a manifest-only edition's code travels in each source's config.
 INJECTED_COMPONENTS = "__injected_components_py"
 INJECTED_CHECKSUMS = "__injected_components_py_checksums"
-Path_ = tuple[Any, ...]
+FieldPath = tuple[Any, ...]
 
 
 class DesiredStateError(Exception):
@@ -65,7 +65,7 @@ class DesiredActor:
     name: str
     definition: str  # DesiredDefinition.key
     config: dict[str, Any] = field(repr=False)
-    secret_paths: tuple[Path_, ...] = ()
+    secret_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,7 @@ def _spec(executable: str) -> dict:
         raise DesiredStateError(str(error)) from None
 
 
-def _secret_paths(spec: dict, config: Any, path: Path_ = ()) -> Iterator[Path_]:
+def _secret_paths(spec: dict, config: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
     """Where the connector's spec marks a config value secret (`airbyte_secret`)."""
     if isinstance(spec, dict) and spec.get("airbyte_secret"):
         yield path
