@@ -95,6 +95,8 @@ def test_given_a_deployed_file_when_deployed_again_then_nothing_is_written_and_t
     assert again.returncode == 0, again.stderr
     assert stand_in.write_calls() == []
     assert "Plan: nothing to change: all 13 match the file." in again.stdout
+    # Public API only: the stand-in serves the public API's paths alone, and every call found its route.
+    assert {c.path.split("/")[1] for c in stand_in.calls()} == {"v1"} and all(c.status < 400 for c in stand_in.calls())
     assert [len(stand_in.objects(kind)) for kind in ("declarative", "sources", "destinations", "connections")] == [
         3, 3, 3, 3]
 
