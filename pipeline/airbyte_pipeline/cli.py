@@ -2,6 +2,7 @@
 
     airbyte-pipeline run PIPELINE.yaml [--dry-run]   # cron: exit code 0 when everything ran, 1 when a part failed
     airbyte-pipeline status PIPELINE.yaml [--json]
+    airbyte-pipeline deploy PIPELINE.yaml --to TARGET.yaml [--dry-run]   # to an Airbyte instance (README)
 
 A pipeline file with a mistake is rejected before anything runs (exit code 2), each problem with its line.
 """
@@ -33,7 +34,13 @@ def parser() -> argparse.ArgumentParser:
     status = commands.add_parser("status", help="each stream's last run, its source state and what was pushed")
     status.add_argument("pipeline", type=Path)
     status.add_argument("--json", action="store_true", help="machine-readable")
-    for command in (run, status):
+    deploy = commands.add_parser("deploy", help="the pipeline's sources, pushes and schedule to an Airbyte instance "
+                                                "(Cloud or self-managed) through its public API")
+    deploy.add_argument("pipeline", type=Path)
+    deploy.add_argument("--to", type=Path, required=True, metavar="TARGET",
+                        help="the deploy target file: instance, workspace, credentials as ${VARIABLES}")
+    deploy.add_argument("--dry-run", action="store_true", help="read the workspace and print the plan; change nothing")
+    for command in (run, status, deploy):
         command.add_argument("--state-dir", type=Path, help="use this state folder instead of the file's")
     return top
 
@@ -57,6 +64,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             from airbyte_pipeline.status_view import show_status
 
             return show_status(pipeline, as_json=args.json)
+        if args.command == "deploy":
+            from airbyte_pipeline.deploy_command import deploy
+
+            return deploy(pipeline, args.to, dry_run=args.dry_run)
         return _run(pipeline, dry_run=args.dry_run)
     except KeyboardInterrupt:
         print("airbyte-pipeline: interrupted; what Plecto acknowledged is in the state, the next run goes on from there",

@@ -48,4 +48,28 @@ def status_text(pipeline: Pipeline, document: dict[str, Any]) -> str:
                     + f" -> Plecto '{entry['pushed_to']}'")
                 lines.append(f"    pushed through  {entry['pushed_through'] or '-'}")
             lines.append(f"    source state    {describe_state(entry['source_state'])}")
+    if document.get("schedule"):
+        lines += ["", f"schedule: {document['schedule']} (Quartz cron, UTC; for Airbyte, set by `deploy`)"]
+    for deployed in document.get("airbyte") or []:
+        lines += ["", *airbyte_lines(deployed)]
     return "\n".join(lines)
+
+
+def airbyte_lines(deployed: dict[str, Any]) -> list[str]:
+    """One Airbyte instance's side of the pipeline, as `deploy` recorded it (no call is made)."""
+    lines = [f"Airbyte {deployed.get('kind', '?')} {deployed.get('api_root', '?')}, workspace "
+             f"{deployed.get('workspace_id', '?')}: deployed {deployed.get('deployed_at') or 'in part (rerun deploy)'}"]
+    for key, entry in deployed.get("definitions", {}).items():
+        form = f"image {entry['image']}" if entry.get("type") == "docker" else (
+            f"{entry.get('edition')} manifest, version {entry.get('version')}")
+        lines.append(f"  definition   {key:<20} {entry['id']}  {form}")
+    for section, label in (("sources", "source"), ("destinations", "destination"), ("connections", "connection")):
+        for key, entry in deployed.get(section, {}).items():
+            extra = ""
+            if section == "connections":
+                extra = f"  {'; '.join(entry.get('streams', []))}; schedule {entry.get('schedule') or 'manual'}"
+            lines.append(f"  {label:<12} {key:<20} {entry['id']}  '{entry['name']}'{extra}")
+    for note in deployed.get("not_deployed", []):
+        lines.append(f"  not deployed: {note.split(' is not deployed')[0]} (Airbyte Cloud runs no custom destination:"
+                     " the local runner pushes it)")
+    return lines

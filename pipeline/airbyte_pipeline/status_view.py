@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from airbyte_pipeline.caches import open_cache
 from airbyte_pipeline.connector_output import first_line
+from airbyte_pipeline.deploy_record import DeployRecord
 from airbyte_pipeline.pipeline_file import Pipeline, Source
 from airbyte_pipeline.pipeline_state import PipelineState
 from airbyte_pipeline.reading import quiet
@@ -35,8 +36,10 @@ def status_document(pipeline: Pipeline) -> dict[str, Any]:
                               "pushed_through": entry.get("pushed_through"),
                               "pushed_to": _push_target(pipeline, label),
                               "source_state": source_states.get(stream)}
+    airbyte = DeployRecord.load(pipeline.state_dir)  # what `deploy` created, per Airbyte instance and workspace
     return {"pipeline": pipeline.name, "file": str(pipeline.file), "cache": pipeline.cache.describe(),
-            "state_file": str(state.path), "sources": sources, "streams": streams}
+            "state_file": str(state.path), "schedule": pipeline.document.data.get("schedule"),
+            "sources": sources, "streams": streams, "airbyte": list(airbyte.targets.values())}
 
 
 def _push_target(pipeline: Pipeline, label: str) -> Optional[str]:

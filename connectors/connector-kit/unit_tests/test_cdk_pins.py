@@ -6,7 +6,11 @@
   retry reaches the server and a later reader gets the good answer;
 - the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it);
 - a manifest's HTTPAPIBudget with `status_codes_for_ratelimit_hit: []` still fills its window on a 429 (the CDK
-  replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch.
+  replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch;
+- a declarative source takes its custom code from the config keys `__injected_components_py` and
+  `__injected_components_py_checksums` (sha256 accepted), only where AIRBYTE_ENABLE_UNSAFE_CODE=true:
+  `airbyte-pipeline deploy` sends a manifest-only edition's components.py that way (Airbyte's public API has no
+  field for it).
 """
 
 import logging
@@ -104,3 +108,23 @@ def test_given_status_list_0_then_a_429_leaves_the_budget_to_its_own_count():
     budget, request = budget_after_a_429([0])
 
     budget.acquire_call(request, block=False)  # the second of two calls a minute: still free
+
+
+def test_given_components_in_the_config_then_the_cdk_loads_them_only_where_custom_code_is_allowed(monkeypatch):
+    import hashlib
+    import sys
+
+    from airbyte_cdk.sources.declarative.parsers import custom_code_compiler
+
+    code = "class Marker:\n    pass\n"
+    config = {"__injected_components_py": code,
+              "__injected_components_py_checksums": {"sha256": hashlib.sha256(code.encode()).hexdigest()}}
+    monkeypatch.setitem(sys.modules, "components", None)  # whatever the CDK registers is undone after the test
+    monkeypatch.delenv("AIRBYTE_ENABLE_UNSAFE_CODE", raising=False)
+    with pytest.raises(custom_code_compiler.AirbyteCustomCodeNotPermittedError):
+        custom_code_compiler.get_registered_components_module(config)
+    monkeypatch.setenv("AIRBYTE_ENABLE_UNSAFE_CODE", "true")
+    assert hasattr(custom_code_compiler.get_registered_components_module(config), "Marker")
+    tampered = {**config, "__injected_components_py_checksums": {"sha256": "0" * 64}}
+    with pytest.raises(custom_code_compiler.AirbyteCodeTamperedError):
+        custom_code_compiler.get_registered_components_module(tampered)

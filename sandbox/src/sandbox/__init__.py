@@ -1,4 +1,5 @@
-"""The vendor sandbox: local HTTP emulators of the Pluggy, Plutio, Protime and Plecto APIs.
+"""The vendor sandbox: local HTTP emulators of the Pluggy, Plutio, Protime and Plecto APIs, and a stand-in for
+Airbyte's own public API (what `airbyte-pipeline deploy` calls).
 
 `EMULATORS` names each emulator's class and its fixed loopback port for `make sandbox` and the
 acceptance-test configs; tests start emulators on free ports instead (see integration_tests/conftest.py).
@@ -15,6 +16,8 @@ EMULATORS: dict[str, tuple[str, int]] = {
     "plutio": ("sandbox.plutio:PlutioEmulator", 18702),
     "protime": ("sandbox.protime:ProtimeEmulator", 18703),
     "plecto": ("sandbox.plecto:PlectoEmulator", 18704),
+    # 18705 is `make postgres`'s
+    "airbyte_api": ("sandbox.airbyte_api:AirbyteApiEmulator", 18706),
 }
 
 

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="small", help="small, medium, large, or a number (Pluggy: transactions per account)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--only", default="", help="comma-separated emulators, e.g. pluggy,plecto")
-    parser.add_argument("--port-offset", type=int, default=0, help="added to every fixed port (18701-18704)")
+    parser.add_argument("--port-offset", type=int, default=0, help="added to every fixed port (18701-18704, 18706)")
     args = parser.parse_args(argv)
     size = int(args.size) if args.size.isdigit() else args.size
     wanted = [n for n in available() if not args.only or n in args.only.split(",")]
