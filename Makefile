@@ -14,21 +14,30 @@ export DO_NOT_TRACK := 1
 
 install: $(STAMP)
 
-# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox, every connector and the pipeline
-# (editable; their dependencies are in the lock).
-$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
+# A fresh venv with the exact pins of requirements.lock, every file checked against the lock's hashes
+# (--require-hashes), then the kit, the sandbox, every connector and the pipeline (editable, --no-deps: their
+# dependencies are in the lock, and a local folder has no hash to check).
+$(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@# uv bootstraps the install once; the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own
-	@# warnings off, errors still print: a machine's pip config may list extra indexes without uv (e.g. file://
-	@# mirrors), and pip warns "Location ... is ignored" for each. The config itself stays in effect.
-	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
+	@# uv bootstraps the install once, itself hash-checked (requirements-bootstrap.lock: every file of that uv
+	@# release); the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own warnings off, errors
+	@# still print: a machine's pip config may list extra indexes without uv (e.g. file:// mirrors), and pip warns
+	@# "Location ... is ignored" for each. The config itself stays in effect.
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes \
+	  -r requirements-bootstrap.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
 	touch $(STAMP)
 
+# The locks, with the hash of every file of every pinned release: the venv's (requirements.in), the connector
+# images' (requirements-runtime.in, held to the venv's versions by -c) and uv's bootstrap. Existing pins are kept;
+# to move one, edit its .in file (or delete its line from the lock) first.
+LOCK := $(BIN)/uv pip compile -q --python $(BIN)/python --generate-hashes
 lock:
-	$(BIN)/uv pip compile -q --python $(BIN)/python requirements.in -o requirements.lock
+	$(LOCK) requirements.in -o requirements.lock
+	$(LOCK) -c requirements.lock requirements-runtime.in -o requirements-runtime.lock
+	$(LOCK) requirements-bootstrap.in -o requirements-bootstrap.lock
 
 test: install unit-tests sandbox-tests standard-tests
 
