@@ -28,6 +28,9 @@ $(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
+	@# The examples' env file as any env_file should be (git keeps no mode but the executable bit): the pipeline
+	@# warns about one that others can read.
+	chmod 600 pipeline/examples/sandbox.env
 	touch $(STAMP)
 
 # The locks, with the hash of every file of every pinned release: the venv's (requirements.in), the connector
@@ -41,10 +44,12 @@ lock:
 
 test: install unit-tests sandbox-tests standard-tests
 
-# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores.
+# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores;
+# then the pipeline's unit tests.
 unit-tests: install
 	@set -e; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 connectors/$$c/unit_tests; done
+	@echo "== unit tests: pipeline"; $(BIN)/python -m pytest -q -p no:cacheprovider pipeline/tests
 
 # End-to-end runs of the installed CLIs against the sandbox, on both cores: each test file on one worker
 # (pytest-xdist; the grouping is in integration_tests/conftest.py).
@@ -94,7 +99,8 @@ builder-manifests: install
 	$(BIN)/python -m connector_kit.builder
 
 # Every connector image built offline with podman from its own Dockerfile and run as Airbyte runs it, beside the
-# venv, against the sandbox (images/run.py). Caches: .cache/images. podman, debootstrap and runc (crun cannot run
+# venv, against the sandbox (images/run.py). The images install the wheels requirements-runtime.lock names, which
+# run.py downloads first (hash-checked: the one step that needs PyPI). Caches: .cache/images. podman, debootstrap and runc (crun cannot run
 # on this machine) come from Debian's packages, as `make install` brings the Python ones.
 IMAGE_TOOLS := podman debootstrap runc
 images: export CONTAINERS_CONF := $(CURDIR)/images/containers.conf
