@@ -33,8 +33,11 @@ class RunSummary:
 def run_pipeline(pipeline: Pipeline, progress: Progress) -> RunSummary:
     started = time.monotonic()
     state = PipelineState.load(pipeline.state_dir, pipeline.cache.identity())
-    prepare_state_dir(pipeline.state_dir)  # private; a killed run's connector configs (secrets) go before anything runs
+    leftovers = prepare_state_dir(pipeline.state_dir)  # private; an interrupted run's connector configs go
     summary = RunSummary(pipeline)
+    if leftovers:
+        progress.say(pipeline.name, f"removed {leftovers} temporary file(s) an interrupted run left (connector "
+                                    "configs with their secrets)")
     progress.say(pipeline.name, f"{len(pipeline.sources)} source(s) into {pipeline.cache.describe()}, "
                                 f"{len(pipeline.pushes)} stream(s) to Plecto")
     for source in pipeline.sources.values():
