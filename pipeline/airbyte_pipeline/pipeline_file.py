@@ -221,7 +221,7 @@ def _cache(data: dict, base: Path, state_dir: Path, document: YamlDocument) -> C
         raise PipelineFileError([Problem(document.line_of(path), dotted(path), "must be a port number")])
     sslmode = data.get("sslmode") or default_sslmode(data["host"])
     sslrootcert = data.get("sslrootcert")
-    if sslrootcert is not None:
+    if sslrootcert is not None and sslrootcert != "system":  # "system": libpq's word for the trusted CAs
         sslrootcert = str((base / sslrootcert).resolve())
     elif sslmode == "verify-full":
         sslrootcert = "system"

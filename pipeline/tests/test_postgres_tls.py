@@ -54,6 +54,7 @@ def test_given_an_sslmode_and_a_ca_file_then_they_win(tmp_path):
     cache = cache_of(tmp_path, "db.example.com", "  sslmode: verify-ca\n  sslrootcert: certs/ca.pem")
     assert (cache.sslmode, cache.sslrootcert) == ("verify-ca", str(tmp_path / "certs" / "ca.pem"))
     assert cache_of(tmp_path, "db.example.com", "  sslmode: disable").sslmode == "disable"
+    assert cache_of(tmp_path, "db.example.com", "  sslmode: verify-ca\n  sslrootcert: system").sslrootcert == "system"
     assert cache_of(tmp_path, "127.0.0.1", "  sslmode: require").sslmode == "require"
 
 
