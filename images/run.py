@@ -11,6 +11,7 @@ does, against the sandbox, next to the same commands from the venv.
 4. The sandbox (on free ports); for each connector `spec`, `check` and `read` (destination-plecto: `write`),
    once from the venv and once from the image (`podman run --network=host`), compared: the same spec, streams,
    records and final states, for the destination the same states and stored registrations.
+   Each image must hold no test tool (pytest, ...): the runtime lock has none.
 5. A table: image, size, build seconds, spec/check/read result, same as the venv.
 
 Run by `make images`, which installs podman and passes images/containers.conf; `--only NAME` limits it to one
@@ -46,6 +47,7 @@ def examples(name: str) -> Path:
     """A connector's example config and configured catalog (the sandbox's values): connectors/<name>/examples."""
     return REPO / "connectors" / name / "examples"
 BROKEN_REQUIREMENT = "airbyte-connector-kit-no-such-dependency==0.0.0"
+TEST_TOOLS = ("pytest", "pytest_mock", "requests_mock", "freezegun")  # the venv's, by import name
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Connector:
     size_mb: Optional[float] = None
     results: dict[str, str] = field(default_factory=dict)
     differences: list[str] = field(default_factory=list)
+    test_tools: list[str] = field(default_factory=list)
 
     @property
     def image(self) -> str:
@@ -167,8 +170,16 @@ def build(connector: Connector, key: str) -> bool:
         print(f"build {connector.image}: FAILED (see {log})\n{tail(log)}", flush=True)
         return False
     connector.size_mb = int(podman("image", "inspect", "--format", "{{.Size}}", connector.image)) / 1e6
-    print(f"build {connector.image}: {connector.build_seconds:.0f} s, {connector.size_mb:.0f} MB", flush=True)
+    connector.test_tools = test_tools_in(connector.image)
+    print(f"build {connector.image}: {connector.build_seconds:.0f} s, {connector.size_mb:.0f} MB, test tools in it: "
+          f"{', '.join(connector.test_tools) or 'none'}", flush=True)
     return True
+
+
+def test_tools_in(image: str) -> list[str]:
+    """The test tools an image holds (it should hold none: the runtime lock has none, and nothing else installs)."""
+    probe = ("import importlib.util; print(' '.join(n for n in %r if importlib.util.find_spec(n)))" % (TEST_TOOLS,))
+    return podman("run", "--rm", "--network=none", "--entrypoint", "python3", image, "-c", probe).split()
 
 
 def broken_context() -> Path:
@@ -444,6 +455,7 @@ def table(selected: list[Connector]) -> str:
     rows = [header]
     for c in selected:
         same = "no: " + ", ".join(c.differences) if c.differences else ("yes" if c.results.get("spec") else "-")
+        same += f"; test tools: {', '.join(c.test_tools)}" if c.test_tools else ""
         rows.append((c.image, f"{c.size_mb:.0f} MB" if c.size_mb else "-",
                      f"{c.build_seconds:.0f} s" if c.build_seconds is not None else "-",
                      c.results.get("spec", c.results.get("build", "-")), c.results.get("check", "-"),
@@ -456,7 +468,7 @@ def table(selected: list[Connector]) -> str:
 
 def passed(c: Connector) -> bool:
     results = [c.results.get(verb, "") for verb in ("spec", "check", "read" if c.is_source else "write")]
-    return all(r.startswith("ok") for r in results) and not c.differences
+    return all(r.startswith("ok") for r in results) and not c.differences and not c.test_tools
 
 
 def main(argv: Optional[list[str]] = None) -> int:
