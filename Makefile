@@ -14,28 +14,42 @@ export DO_NOT_TRACK := 1
 
 install: $(STAMP)
 
-# A fresh venv with the exact pins of requirements.lock, then the kit, the sandbox, every connector and the pipeline
-# (editable; their dependencies are in the lock).
-$(STAMP): requirements.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
+# A fresh venv with the exact pins of requirements.lock, every file checked against the lock's hashes
+# (--require-hashes), then the kit, the sandbox, every connector and the pipeline (editable, --no-deps: their
+# dependencies are in the lock, and a local folder has no hash to check).
+$(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@# uv bootstraps the install once; the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own
-	@# warnings off, errors still print: a machine's pip config may list extra indexes without uv (e.g. file://
-	@# mirrors), and pip warns "Location ... is ignored" for each. The config itself stays in effect.
-	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.lock
+	@# uv bootstraps the install once, itself hash-checked (requirements-bootstrap.lock: every file of that uv
+	@# release); the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own warnings off, errors
+	@# still print: a machine's pip config may list extra indexes without uv (e.g. file:// mirrors), and pip warns
+	@# "Location ... is ignored" for each. The config itself stays in effect.
+	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes \
+	  -r requirements-bootstrap.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
+	@# The examples' env file as any env_file should be (git keeps no mode but the executable bit): the pipeline
+	@# warns about one that others can read.
+	chmod 600 pipeline/examples/sandbox.env
 	touch $(STAMP)
 
+# The locks, with the hash of every file of every pinned release: the venv's (requirements.in), the connector
+# images' (requirements-runtime.in, held to the venv's versions by -c) and uv's bootstrap. Existing pins are kept;
+# to move one, edit its .in file (or delete its line from the lock) first.
+LOCK := $(BIN)/uv pip compile -q --python $(BIN)/python --generate-hashes
 lock:
-	$(BIN)/uv pip compile -q --python $(BIN)/python requirements.in -o requirements.lock
+	$(LOCK) requirements.in -o requirements.lock
+	$(LOCK) -c requirements.lock requirements-runtime.in -o requirements-runtime.lock
+	$(LOCK) requirements-bootstrap.in -o requirements-bootstrap.lock
 
 test: install unit-tests sandbox-tests standard-tests
 
-# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores.
+# Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores;
+# then the pipeline's unit tests.
 unit-tests: install
 	@set -e; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
 	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 connectors/$$c/unit_tests; done
+	@echo "== unit tests: pipeline"; $(BIN)/python -m pytest -q -p no:cacheprovider pipeline/tests
 
 # End-to-end runs of the installed CLIs against the sandbox, on both cores: each test file on one worker
 # (pytest-xdist; the grouping is in integration_tests/conftest.py).
@@ -85,7 +99,8 @@ builder-manifests: install
 	$(BIN)/python -m connector_kit.builder
 
 # Every connector image built offline with podman from its own Dockerfile and run as Airbyte runs it, beside the
-# venv, against the sandbox (images/run.py). Caches: .cache/images. podman, debootstrap and runc (crun cannot run
+# venv, against the sandbox (images/run.py). The images install the wheels requirements-runtime.lock names, which
+# run.py downloads first (hash-checked: the one step that needs PyPI). Caches: .cache/images. podman, debootstrap and runc (crun cannot run
 # on this machine) come from Debian's packages, as `make install` brings the Python ones.
 IMAGE_TOOLS := podman debootstrap runc
 images: export CONTAINERS_CONF := $(CURDIR)/images/containers.conf

@@ -2,13 +2,16 @@
 does, against the sandbox, next to the same commands from the venv.
 
 1. The stand-in base image (images/base.sh), the metadata.yaml baseImage without its digest; cached.
-2. A wheelhouse of every third-party dependency, pinned by requirements.lock, built by the venv's pip (the only
-   place that reaches PyPI here); cached under its key. Our own packages are built from source in the images.
+2. A wheelhouse: the files requirements-runtime.lock names, downloaded by the venv's pip (the only place that
+   reaches PyPI here) and checked against the lock's hashes; cached under its key. The images install exactly these
+   files (--require-hashes --no-deps); our own packages are built from source in the images.
 3. Each image: `podman build --pull=never --network=none` from the repo root, the wheelhouse as the `wheels`
-   build context. Then a deliberately broken dependency must fail the same build and leave no image.
+   build context. Then a deliberately broken dependency (`pip check`) and a file that no longer matches the
+   lock's hash (--require-hashes) must each fail the same build and leave no image.
 4. The sandbox (on free ports); for each connector `spec`, `check` and `read` (destination-plecto: `write`),
    once from the venv and once from the image (`podman run --network=host`), compared: the same spec, streams,
    records and final states, for the destination the same states and stored registrations.
+   Each image must hold no test tool (pytest, ...): the runtime lock has none.
 5. A table: image, size, build seconds, spec/check/read result, same as the venv.
 
 Run by `make images`, which installs podman and passes images/containers.conf; `--only NAME` limits it to one
@@ -28,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -45,6 +47,7 @@ def examples(name: str) -> Path:
     """A connector's example config and configured catalog (the sandbox's values): connectors/<name>/examples."""
     return REPO / "connectors" / name / "examples"
 BROKEN_REQUIREMENT = "airbyte-connector-kit-no-such-dependency==0.0.0"
+TEST_TOOLS = ("pytest", "pytest_mock", "requests_mock", "freezegun")  # the venv's, by import name
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Connector:
     size_mb: Optional[float] = None
     results: dict[str, str] = field(default_factory=dict)
     differences: list[str] = field(default_factory=list)
+    test_tools: list[str] = field(default_factory=list)
 
     @property
     def image(self) -> str:
@@ -113,28 +117,19 @@ def base_images(selected: list[Connector]) -> None:
 
 
 # ---- 2. the wheelhouse -------------------------------------------------------------------------------------------
+RUNTIME_LOCK = REPO / "requirements-runtime.lock"
+
+
 def _name(requirement: str) -> str:
     return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
 
 
-def third_party_requirements() -> list[str]:
-    """Every dependency and build requirement of the kit and the connectors, less our own packages."""
-    projects = [tomllib.loads(p.read_text()) for p in sorted(REPO.glob("connectors/*/pyproject.toml"))]
-    ours = {_name(p["project"]["name"]) for p in projects}
-    wanted = set()
-    for p in projects:
-        wanted.update(p["project"].get("dependencies", []), p["build-system"]["requires"])
-    return sorted(r for r in wanted if _name(r) not in ours)
-
-
 def wheelhouse(python_minor: str) -> str:
-    """The wheelhouse's key (its inputs' hash), building it if the cached one has another key."""
+    """The wheelhouse's key (its inputs' hash), downloading it if the cached one has another key."""
     host = f"{sys.version_info.major}.{sys.version_info.minor}"
     if host != python_minor:
         sys.exit(f"images: the venv runs Python {host}, the base image {python_minor}: wheels would not fit")
-    requirements = third_party_requirements()
-    lock = (REPO / "requirements.lock").read_bytes()
-    key = hashlib.sha256(lock + "\n".join([host, *requirements]).encode()).hexdigest()[:16]
+    key = hashlib.sha256(RUNTIME_LOCK.read_bytes() + host.encode()).hexdigest()[:16]
     stamp = WHEELS / ".key"
     if stamp.exists() and stamp.read_text() == key:
         print(f"wheelhouse: {len(list(WHEELS.glob('*.whl')))} wheels (key {key})", flush=True)
@@ -142,10 +137,11 @@ def wheelhouse(python_minor: str) -> str:
     new = CACHE / "wheels.new"
     shutil.rmtree(new, ignore_errors=True)
     started = time.monotonic()
-    print(f"wheelhouse: pip wheel {' '.join(requirements)} (pinned by requirements.lock)", flush=True)
+    print(f"wheelhouse: pip download -r {RUNTIME_LOCK.name} (wheels only, hashes checked)", flush=True)
     log = LOGS / "wheelhouse.log"
-    done = sh([sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "-w", str(new),
-               "-c", str(REPO / "requirements.lock"), *requirements], log=log)
+    # Wheels only: a wheel built here from an sdist would match no hash of the lock, and the images build nothing.
+    done = sh([sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--require-hashes",
+               "--no-deps", "--only-binary=:all:", "-d", str(new), "-r", str(RUNTIME_LOCK)], log=log)
     if done.returncode:
         sys.exit(f"images: the wheelhouse failed (see {log}):\n{tail(log)}")
     (new / ".key").write_text(key)
@@ -174,34 +170,67 @@ def build(connector: Connector, key: str) -> bool:
         print(f"build {connector.image}: FAILED (see {log})\n{tail(log)}", flush=True)
         return False
     connector.size_mb = int(podman("image", "inspect", "--format", "{{.Size}}", connector.image)) / 1e6
-    print(f"build {connector.image}: {connector.build_seconds:.0f} s, {connector.size_mb:.0f} MB", flush=True)
+    connector.test_tools = test_tools_in(connector.image)
+    print(f"build {connector.image}: {connector.build_seconds:.0f} s, {connector.size_mb:.0f} MB, test tools in it: "
+          f"{', '.join(connector.test_tools) or 'none'}", flush=True)
     return True
 
 
-def broken_dependency_fails(connector: Connector, key: str) -> tuple[bool, str]:
-    """The same Dockerfile on a copy of the context whose pyproject names a package that exists nowhere: the build
-    must fail, and no image may be tagged."""
+def test_tools_in(image: str) -> list[str]:
+    """The test tools an image holds (it should hold none: the runtime lock has none, and nothing else installs)."""
+    probe = ("import importlib.util; print(' '.join(n for n in %r if importlib.util.find_spec(n)))" % (TEST_TOOLS,))
+    return podman("run", "--rm", "--network=none", "--entrypoint", "python3", image, "-c", probe).split()
+
+
+def broken_context() -> Path:
+    """A copy of the build context, to break on purpose."""
     context = CACHE / "broken-context"
     shutil.rmtree(context, ignore_errors=True)
     context.mkdir(parents=True)
     for part in ("connectors", "schemas"):
         shutil.copytree(REPO / part, context / part, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build", ".tmp"))
-    shutil.copy(REPO / ".dockerignore", context)
-    pyproject = context / "connectors" / connector.name / "pyproject.toml"
-    text = pyproject.read_text()
-    pyproject.write_text(text.replace("dependencies = [", f'dependencies = ["{BROKEN_REQUIREMENT}", ', 1))
-    tag = f"localhost/broken-dependency/{connector.name}:check"
-    log = LOGS / "build-broken-dependency.log"
+    for name in (".dockerignore", RUNTIME_LOCK.name):
+        shutil.copy(REPO / name, context)
+    return context
+
+
+def build_must_fail(connector: Connector, key: str, check: str, context: Path, expected: str) -> tuple[bool, str]:
+    """The same Dockerfile on a broken copy of the context: the build must fail saying `expected`, and no image may
+    be tagged."""
+    tag = f"localhost/{check}/{connector.name}:check"
+    log = LOGS / f"build-{check}.log"
     done = sh(build_args(connector, key, context, tag), log=log)
     exists = subprocess.run(["podman", "image", "exists", tag]).returncode == 0
     if exists:
         podman("rmi", "-f", tag)
     shutil.rmtree(context, ignore_errors=True)
-    named = _name(BROKEN_REQUIREMENT) in log.read_text()
-    ok = done.returncode != 0 and not exists and named
+    said = expected in log.read_text()
+    ok = done.returncode != 0 and not exists and said
     return ok, (f"build exit {done.returncode}, {'an image was tagged' if exists else 'no image tagged'}, "
-                f"pip {'named' if named else 'did not name'} {_name(BROKEN_REQUIREMENT)}")
+                f"pip {'said' if said else 'did not say'} {expected!r}")
+
+
+def broken_dependency_fails(connector: Connector, key: str) -> tuple[bool, str]:
+    """The connector's pyproject names a package that exists nowhere: `pip check` must fail the build naming it."""
+    context = broken_context()
+    pyproject = context / "connectors" / connector.name / "pyproject.toml"
+    text = pyproject.read_text()
+    pyproject.write_text(text.replace("dependencies = [", f'dependencies = ["{BROKEN_REQUIREMENT}", ', 1))
+    return build_must_fail(connector, key, "broken-dependency", context, _name(BROKEN_REQUIREMENT))
+
+
+def tampered_file_fails(connector: Connector, key: str) -> tuple[bool, str]:
+    """A wheelhouse file no longer matches the lock (its hash replaced in the lock, as if the file had changed):
+    --require-hashes must fail the build."""
+    context = broken_context()
+    lock = context / RUNTIME_LOCK.name
+    text = lock.read_text()
+    wheel = next(path for path in sorted(WHEELS.glob("*.whl"))
+                 if hashlib.sha256(path.read_bytes()).hexdigest() in text)
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    lock.write_text(text.replace(digest, hashlib.sha256(b"tampered " + digest.encode()).hexdigest()))
+    return build_must_fail(connector, key, "tampered-file", context, "DO NOT MATCH THE HASHES")
 
 
 # ---- 4. venv and container runs ----------------------------------------------------------------------------------
@@ -426,6 +455,7 @@ def table(selected: list[Connector]) -> str:
     rows = [header]
     for c in selected:
         same = "no: " + ", ".join(c.differences) if c.differences else ("yes" if c.results.get("spec") else "-")
+        same += f"; test tools: {', '.join(c.test_tools)}" if c.test_tools else ""
         rows.append((c.image, f"{c.size_mb:.0f} MB" if c.size_mb else "-",
                      f"{c.build_seconds:.0f} s" if c.build_seconds is not None else "-",
                      c.results.get("spec", c.results.get("build", "-")), c.results.get("check", "-"),
@@ -438,7 +468,7 @@ def table(selected: list[Connector]) -> str:
 
 def passed(c: Connector) -> bool:
     results = [c.results.get(verb, "") for verb in ("spec", "check", "read" if c.is_source else "write")]
-    return all(r.startswith("ok") for r in results) and not c.differences
+    return all(r.startswith("ok") for r in results) and not c.differences and not c.test_tools
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -461,13 +491,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     probe = next((c for c in selected if c.is_source), selected[0])
     broken_ok, broken = broken_dependency_fails(probe, key)
     print(f"broken dependency ({BROKEN_REQUIREMENT} in {probe.name}): {broken}", flush=True)
-    podman("image", "prune", "-f")  # images these builds replaced, the broken build's layers; the cache stays
+    tampered_ok, tampered = tampered_file_fails(probe, key)
+    print(f"tampered file (a hash of {RUNTIME_LOCK.name} changed): {tampered}", flush=True)
+    podman("image", "prune", "-f")  # images these builds replaced, the broken builds' layers; the cache stays
     run_all(selected)
     print()
     print(table(selected))
     print(f"\nbroken dependency check: {'passed' if broken_ok else 'FAILED'} ({broken})")
+    print(f"tampered file check: {'passed' if tampered_ok else 'FAILED'} ({tampered})")
     print(f"make images: {time.monotonic() - started:.0f} s")
-    outcomes = [broken_ok, *(passed(c) for c in selected)]
+    outcomes = [broken_ok, tampered_ok, *(passed(c) for c in selected)]
     print(f"images: {outcomes.count(True)} passed, {outcomes.count(False)} failed")  # CI's plain closing line
     return 0 if all(outcomes) else 1
 

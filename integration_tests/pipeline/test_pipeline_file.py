@@ -163,3 +163,18 @@ def test_given_a_mistake_when_the_command_runs_then_exit_2_with_the_lines_and_no
                                         f"  {path}:19: plecto.streams[0].fields: must be a list"]
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / ".cache").exists()  # no state folder, no cache
+
+
+@pytest.mark.timeout(120)  # a bound on a hang (the expansion ran for minutes, gigabytes deep), not a timing assertion
+def test_given_nested_yaml_aliases_when_the_command_runs_then_exit_2_naming_the_lines_before_any_expansion(tmp_path):
+    laughs = ["name: laughs", 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level, previous in zip("bcdefghi", "abcdefgh"):
+        laughs.append(f"{level}: &{level} [{', '.join([f'*{previous}'] * 9)}]")
+    path = write(tmp_path, "\n".join([*laughs, "sources: *i", ""]))
+    assert path.stat().st_size < 600
+    done = airbyte_pipeline("run", str(path), env={**os.environ, **ENV})
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0] == f"{path}: 10 problems, nothing was run:"  # lines 2 to 11
+    assert lines[1] == f"  {path}:2: YAML anchor &a is not allowed in a pipeline file (no aliases either): write each value out"
+    assert lines[-1] == f"  {path}:11: YAML alias *i is not allowed in a pipeline file: write the value out"

@@ -53,3 +53,24 @@ def test_given_the_base_image_then_the_dockerfiles_default_is_the_one_metadata_d
         declared = yaml.safe_load((REPO / "connectors" / name / "metadata.yaml").read_text())["data"]
         default = re.search(r"^ARG BASE_IMAGE=(\S+)$", dockerfile(name), re.M)[1]
         assert default.split("@")[0] == declared["connectorBuildOptions"]["baseImage"].split("@")[0], name
+
+
+def pip_installs(name: str) -> list[str]:
+    """Each `pip install` command of the Dockerfile's RUN instructions (continuations joined)."""
+    text = dockerfile(name).replace("\\\n", " ")
+    commands = [command.strip() for line in text.splitlines() if line.startswith("RUN ")
+                for command in line.removeprefix("RUN ").split("&&")]
+    return [" ".join(command.split()) for command in commands if "pip install" in command]
+
+
+@pytest.mark.parametrize("name", CONNECTORS)
+def test_given_a_connector_dockerfile_then_nothing_is_resolved_at_build_time(name):
+    """Third-party packages only as the files the runtime lock names (hash-checked, no dependency resolution), then
+    our own packages from the build context without dependencies, then `pip check`: a dependency the lock misses
+    fails the build by name."""
+    first, *ours = pip_installs(name)
+    assert "--require-hashes" in first and "--no-deps" in first and first.endswith("-r requirements-runtime.lock")
+    assert "COPY requirements-runtime.lock ./" in dockerfile(name)
+    assert [install.split()[-1] for install in ours] == ["./connector-kit", f"./{name}"]
+    assert all("--no-deps" in install and "--no-build-isolation" in install for install in ours)
+    assert re.search(r"&& pip check$", dockerfile(name), re.M)

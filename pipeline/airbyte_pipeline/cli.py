@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
+from airbyte_pipeline.pipeline_state import StateFileError
+from airbyte_pipeline.private_files import private_process
 from airbyte_pipeline.problems import PipelineFileError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_FILE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -58,6 +60,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"airbyte-pipeline: unexpected error reading {args.pipeline}: {type(error).__name__}: {error}",
               file=sys.stderr)
         return EXIT_FAILED
+    for warning in pipeline.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     _prepare_pyairbyte(pipeline.state_dir)
     try:
         if args.command == "status":
@@ -69,6 +73,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
             return deploy(pipeline, args.to, dry_run=args.dry_run)
         return _run(pipeline, dry_run=args.dry_run)
+    except StateFileError as error:
+        print(f"airbyte-pipeline: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("airbyte-pipeline: interrupted; what Plecto acknowledged is in the state, the next run goes on from there",
               file=sys.stderr)
@@ -105,13 +112,15 @@ def _run(pipeline, dry_run: bool) -> int:
     except AlreadyRunning as error:
         print(f"airbyte-pipeline: not started: {error}", file=sys.stderr)
         return EXIT_FAILED
-    print("\n" + run_table(summary), flush=True)
+    print("\n" + pipeline.redactor.clean(run_table(summary)), flush=True)
     return EXIT_OK if summary.ok else EXIT_FAILED
 
 
 def _prepare_pyairbyte(state_dir: Path) -> None:
     """Before PyAirbyte is imported: no registry or telemetry calls (the connectors are local executables), plain
-    progress, its log files in the state folder; library warnings are not the user's business."""
+    progress, private files (umask 077), its log and temporary files in the state folder (private_files); library
+    warnings are not the user's business."""
+    private_process(state_dir)
     os.environ.setdefault("AIRBYTE_OFFLINE_MODE", "1")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("NO_LIVE_PROGRESS", "1")

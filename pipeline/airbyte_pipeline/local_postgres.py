@@ -3,7 +3,8 @@ examples against). The server binaries come from the `pgserver` wheel (Postgres 
 so nothing is needed from the system; the pipeline itself works with any Postgres.
 
 Postgres refuses to run as root: as root, the binaries are copied into the server's own folder and the server
-runs as the unprivileged `nobody` user. Password authentication (scram-sha-256), TCP on 127.0.0.1 only.
+runs as the unprivileged `nobody` user. Password authentication (scram-sha-256), TCP on 127.0.0.1 only. The
+server's folder is private (0700) and its tools run with umask 077: the data and the log are its owner's alone.
 
     python -m airbyte_pipeline.local_postgres --port 18705 --password-env PIPELINE_PG_PASSWORD
 """
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 START_TIMEOUT_SECONDS = 60
+PRIVATE_UMASK = 0o077
 UNPRIVILEGED_USER = "nobody"
 
 
@@ -61,6 +63,7 @@ class LocalPostgres:
                 os.chown(path, account.pw_uid, account.pw_gid, follow_symlinks=False)
             self._run_as = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
         password_file = self.folder / "password"
+        os.close(os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # private from the start
         password_file.write_text(self.password)
         self._chown_like_folder(password_file)
         data = self.folder / "data"
@@ -110,7 +113,8 @@ class LocalPostgres:
     def _tool(self, name: str, *args: str) -> None:
         assert self._bin is not None
         done = subprocess.run([str(self._bin / name), *args], capture_output=True, text=True, cwd=self.folder,
-                              stdin=subprocess.DEVNULL, timeout=START_TIMEOUT_SECONDS + 30, **self._run_as)
+                              stdin=subprocess.DEVNULL, timeout=START_TIMEOUT_SECONDS + 30, umask=PRIVATE_UMASK,
+                              **self._run_as)
         if done.returncode != 0:
             log = self.folder / "server.log" if self.folder else None
             tail = log.read_text()[-2000:] if log and log.exists() else ""

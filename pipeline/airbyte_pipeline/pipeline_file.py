@@ -3,6 +3,7 @@ connectors. Each problem names the file, the line and the field; all of them are
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from airbyte_pipeline.env_values import check_placeholders, read_env_file, substitute
+from airbyte_pipeline.private_files import env_file_warning
 from airbyte_pipeline.problems import Problem, PipelineFileError
 from airbyte_pipeline.redaction import Redactor
 from airbyte_pipeline.schema_check import schema_problems
@@ -61,6 +63,8 @@ class Cache:
     username: str = ""
     password: str = field(default="", repr=False)
     schema_prefix: str = ""
+    sslmode: str = ""  # postgres: as given, else default_sslmode(host)
+    sslrootcert: Optional[str] = None  # postgres: a CA file, or libpq's "system" (trusted CAs) for verify-full
 
     def schema_of(self, source_key: str) -> str:
         return f"{self.schema_prefix}{source_key}"
@@ -68,7 +72,7 @@ class Cache:
     def describe(self) -> str:
         if self.kind == "duckdb":
             return f"DuckDB {self.path}"
-        return f"Postgres {self.username}@{self.host}:{self.port}/{self.database}"
+        return f"Postgres {self.username}@{self.host}:{self.port}/{self.database} (sslmode {self.sslmode})"
 
     def identity(self) -> str:
         """Names the cache in the pipeline state: high-water marks are only valid for the cache they were taken in."""
@@ -89,6 +93,7 @@ class Pipeline:
     pushes: list[Push]
     document: YamlDocument
     redactor: Redactor
+    warnings: list[str] = field(default_factory=list)  # said before anything runs (an env_file others can read)
 
     def pushes_of(self, source_key: str) -> list[Push]:
         return [push for push in self.pushes if push.source == source_key]
@@ -112,9 +117,10 @@ def _load(path: Path, environ: Mapping[str, str], state_dir: Optional[Path]) -> 
         raise PipelineFileError([Problem(None, "", f"cannot read the pipeline file: {error.strerror}")]) from None
     document = load_yaml(text)
     data, base = document.data, path.resolve().parent
-    env = dict(environ)
+    env, warnings = dict(environ), []
     if isinstance(data, dict) and isinstance(data.get("env_file"), str):
         env = {**read_env_file(base / data["env_file"]), **env}
+        warnings += filter(None, [env_file_warning(base / data["env_file"])])
     problems = check_placeholders(document, env)
     shape_problems = schema_problems(pipeline_schema(), data, document)
     if shape_problems:  # the checks below rely on the shape
@@ -128,17 +134,29 @@ def _load(path: Path, environ: Mapping[str, str], state_dir: Optional[Path]) -> 
     default_state = base / ".cache" / resolved["name"]
     state = (state_dir or (base / resolved["state_dir"] if "state_dir" in resolved else default_state)).resolve()
     plecto = resolved.get("plecto", {})
+    cache = _cache(resolved.get("cache", {"type": "duckdb"}), base, state, document)
     return Pipeline(
-        file=path, name=resolved["name"], state_dir=state,
-        cache=_cache(resolved.get("cache", {"type": "duckdb"}), base, state, document),
+        file=path, name=resolved["name"], state_dir=state, cache=cache,
         sources={key: Source(key, connectors[("sources", key)], source["config"], source["streams"])
                  for key, source in resolved["sources"].items()},
         plecto_connector=connectors.get(("plecto",)),
         plecto_config=plecto.get("config", {}),
         pushes=[Push(item["source"], item["stream"], {k: v for k, v in item.items() if k != "source"}, index)
                 for index, item in enumerate(plecto.get("streams", []))],
-        document=document, redactor=Redactor(secrets),
+        document=document, redactor=_redactor(secrets, resolved, cache), warnings=warnings,
     )
+
+
+def _redactor(secrets: set[str], resolved: dict, cache: Cache) -> Redactor:
+    """The ${VARIABLE} values, the cache's password and each login pair (Plecto's username and password; a
+    source's client id and secret, which a token request may send as Basic auth) in its Basic-auth form."""
+    redactor = Redactor(secrets)
+    redactor.add([cache.password])
+    plecto = resolved.get("plecto", {}).get("config", {})
+    redactor.add_login(plecto.get("username"), plecto.get("password"))
+    for source in resolved["sources"].values():
+        redactor.add_login(source["config"].get("client_id"), source["config"].get("client_secret"))
+    return redactor
 
 
 def _reference_problems(data: dict, document: YamlDocument) -> list[Problem]:
@@ -201,5 +219,23 @@ def _cache(data: dict, base: Path, state_dir: Path, document: YamlDocument) -> C
     if isinstance(port, str) and not port.isdigit():
         path = ("cache", "port")
         raise PipelineFileError([Problem(document.line_of(path), dotted(path), "must be a port number")])
+    sslmode = data.get("sslmode") or default_sslmode(data["host"])
+    sslrootcert = data.get("sslrootcert")
+    if sslrootcert is not None and sslrootcert != "system":  # "system": libpq's word for the trusted CAs
+        sslrootcert = str((base / sslrootcert).resolve())
+    elif sslmode == "verify-full":
+        sslrootcert = "system"
     return Cache("postgres", host=data["host"], port=int(port), database=data["database"], username=data["username"],
-                 password=data["password"], schema_prefix=data.get("schema_prefix", ""))
+                 password=data["password"], schema_prefix=data.get("schema_prefix", ""), sslmode=sslmode,
+                 sslrootcert=sslrootcert)
+
+
+def default_sslmode(host: str) -> str:
+    """verify-full (TLS, certificate and host name checked) unless the server is on this machine: loopback or a
+    Unix socket folder, where there is no network to protect and local servers seldom have a certificate."""
+    if host == "localhost" or host.startswith("/"):
+        return "prefer"
+    try:
+        return "prefer" if ipaddress.ip_address(host.strip("[]")).is_loopback else "verify-full"
+    except ValueError:  # a host name
+        return "verify-full"

@@ -5,6 +5,10 @@ Every CHECKPOINT_RECORDS records (where the extraction time changes) and at the 
 extraction time reached; destination-plecto gives a state back only once Plecto has acknowledged every record
 before it, so the last state it gives back is the new high-water mark. A push that fails half-way resumes from
 there; re-sent records are upserts. Plecto's calls are counted from destination-plecto's own summary line.
+
+After the last record and state of a stream sent in full, a TRACE STREAM_STATUS COMPLETE says that the stream
+ended, as a platform says it: destination-plecto deletes nothing for a stream without it (its `overwrite` clean-up
+waits for it). A push cut short (the cache failed, the destination stopped reading) sends none.
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Optional
 
 from airbyte.caches import CacheBase
+from airbyte_protocol.models import (AirbyteMessage, AirbyteStreamStatus, AirbyteStreamStatusTraceMessage,
+                                     AirbyteTraceMessage, StreamDescriptor, TraceType, Type)
 
 from airbyte_pipeline.cached_records import as_utc, records_since
 from airbyte_pipeline.connector_output import ConnectorOutput, first_line
 from airbyte_pipeline.pipeline_file import Pipeline, Push
+from airbyte_pipeline.private_files import temp_folder
 from airbyte_pipeline.progress import Progress
 from airbyte_pipeline.reading import StreamShape
 
@@ -74,8 +81,9 @@ def push_stream(pipeline: Pipeline, push: Push, cache: CacheBase, shape: StreamS
 def _run_destination(pipeline: Pipeline, push: Push, shape: StreamShape, feed: "_Feed",
                      output: ConnectorOutput) -> tuple[int, Optional[str]]:
     """destination-plecto write fed by `feed`; its exit code and the last state it gave back. Its config lives in a
-    private temporary folder for the run only; what it says goes to its log file, secrets masked."""
-    with tempfile.TemporaryDirectory(prefix="airbyte-pipeline-") as private, \
+    temporary folder in the state folder's private one for the push only (a killed run's is removed by the next);
+    what it says goes to its log file, secrets masked."""
+    with tempfile.TemporaryDirectory(prefix="destination-plecto-", dir=temp_folder(pipeline.state_dir)) as private, \
             open(_log_path(pipeline, push), "w", encoding="utf-8") as log:
         config = _write_json(Path(private) / "config.json", pipeline.destination_config(push))
         catalog = _write_json(Path(private) / "catalog.json", destination_catalog(push.stream, shape))
@@ -109,6 +117,7 @@ class _Feed:
         self.sent = 0
         self.last_state: Optional[str] = None
         self.error: Optional[BaseException] = None
+        self.complete = False  # every record sent, and the stream's COMPLETE status after them
 
     def into(self, pipe: IO[str]) -> None:
         try:
@@ -125,6 +134,8 @@ class _Feed:
                 previous = extracted_at
             if previous is not None:
                 self._state(pipe, previous)
+            pipe.write(stream_complete(self.stream) + "\n")
+            self.complete = True
         except BrokenPipeError:
             pass  # the destination stopped reading: its own message says why
         except Exception as error:  # noqa: BLE001 - a cache read failure: reported, the push stops
@@ -139,6 +150,15 @@ class _Feed:
         self.last_state = through.isoformat()
         pipe.write(json.dumps({"type": "STATE", "state": {"type": "STREAM", "stream": {
             "stream_descriptor": {"name": self.stream}, "stream_state": {"pushed_through": self.last_state}}}}) + "\n")
+
+
+def stream_complete(stream: str) -> str:
+    """The protocol's TRACE STREAM_STATUS COMPLETE for `stream`, as one line of JSON."""
+    return AirbyteMessage(type=Type.TRACE, trace=AirbyteTraceMessage(
+        type=TraceType.STREAM_STATUS, emitted_at=time.time() * 1000,
+        stream_status=AirbyteStreamStatusTraceMessage(stream_descriptor=StreamDescriptor(name=stream),
+                                                      status=AirbyteStreamStatus.COMPLETE),
+    )).model_dump_json(exclude_none=True)
 
 
 def _read_answers(stdout: IO[str], output: ConnectorOutput, log: Callable[[str], Any]) -> Optional[str]:

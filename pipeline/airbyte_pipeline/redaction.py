@@ -1,33 +1,67 @@
-"""Secrets out of every line the pipeline prints or lets PyAirbyte log.
+"""Secrets out of every line the pipeline prints or writes, and out of the log files PyAirbyte writes for it.
 
-The secrets are the values that ${VARIABLE}s were replaced by, and any value written in the file for a field
-that the connector's spec marks secret. Values shorter than MIN_LENGTH are not masked: they would blank out
-ordinary numbers and words, and no credential is that short.
+The secrets are the values that ${VARIABLE}s were replaced by, any value written in the file for a field that the
+connector's spec marks secret, and the Basic-auth credential of each username/password pair (Plecto's login).
+Each is masked in every form a program may write it in: plain, URL-encoded (a form body, a query string, a URL:
+`quote` and `quote_plus`, either case of hex digit), JSON-escaped (a request echoed inside a JSON string) and as a
+Python repr. Values shorter than MIN_LENGTH are not masked: they would blank out ordinary numbers and words, and
+no credential is that short.
+
+The connectors mask their own output (connector_kit); this redactor does not rely on it, since the pipeline runs
+them as programs and also writes what they said into its state and log files.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
-from typing import Iterable
+import re
+from typing import Iterable, Optional
+from urllib.parse import quote, quote_plus
 
 MASK = "****"
 MIN_LENGTH = 4
+PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def written_forms(secret: str) -> set[str]:
+    """Every way `secret` may appear in text: the value itself and its encodings."""
+    encoded = {quote(secret), quote(secret, safe=""), quote_plus(secret), quote_plus(secret, safe="/")}
+    encoded |= {PERCENT_ESCAPE.sub(lambda m: m[0].lower(), form) for form in encoded}  # %2F and %2f alike
+    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    in_json |= {form.replace("/", "\\/") for form in in_json}  # serializers that escape the slash
+    return {secret, *encoded, *in_json, repr(secret)[1:-1]}
+
+
+def basic_credential(username: str, password: str) -> str:
+    """What an `Authorization: Basic` header carries for this pair."""
+    return base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii")
 
 
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: list[str] = []
+        self._forms: set[str] = set()
+        self._pattern: Optional[re.Pattern[str]] = None
         self.add(secrets)
 
     def add(self, secrets: Iterable[str]) -> None:
-        found = {s for s in secrets if isinstance(s, str) and len(s) >= MIN_LENGTH} | set(self._secrets)
-        self._secrets = sorted(found, key=len, reverse=True)  # the longest first: a secret may contain another
+        for secret in secrets:
+            if isinstance(secret, str) and len(secret) >= MIN_LENGTH:
+                self._forms |= written_forms(secret)
+        # One pass over the text, the longest form first: a secret may contain another.
+        forms = sorted(self._forms, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
+
+    def add_login(self, username: object, password: object) -> None:
+        """A username/password pair sent as Basic auth: the password, and the pair as the header encodes it."""
+        if isinstance(password, str) and len(password) >= MIN_LENGTH:
+            self.add([password])
+            if isinstance(username, str):
+                self.add([basic_credential(username, password)])
 
     def clean(self, text: str) -> str:
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+        return self._pattern.sub(MASK, text) if self._pattern is not None else text
 
     def guard(self, logger: logging.Logger) -> None:
         """Mask every record that reaches `logger`'s handlers (PyAirbyte's log files)."""
@@ -44,4 +78,10 @@ class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.redactor.clean(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:  # the traceback a handler would print, masked too
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redactor.clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redactor.clean(record.stack_info)
         return True

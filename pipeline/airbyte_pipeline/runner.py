@@ -13,6 +13,7 @@ from airbyte_pipeline.connector_output import first_line
 from airbyte_pipeline.pipeline_file import Pipeline, Source
 from airbyte_pipeline.pipeline_state import PipelineState
 from airbyte_pipeline.plecto_push import PushOutcome, push_stream
+from airbyte_pipeline.private_files import prepare_state_dir
 from airbyte_pipeline.progress import Progress, elapsed
 from airbyte_pipeline.reading import ReadOutcome, read_source
 
@@ -32,7 +33,11 @@ class RunSummary:
 def run_pipeline(pipeline: Pipeline, progress: Progress) -> RunSummary:
     started = time.monotonic()
     state = PipelineState.load(pipeline.state_dir, pipeline.cache.identity())
+    leftovers = prepare_state_dir(pipeline.state_dir)  # private; an interrupted run's connector configs go
     summary = RunSummary(pipeline)
+    if leftovers:
+        progress.say(pipeline.name, f"removed {leftovers} temporary file(s) an interrupted run left (connector "
+                                    "configs with their secrets)")
     progress.say(pipeline.name, f"{len(pipeline.sources)} source(s) into {pipeline.cache.describe()}, "
                                 f"{len(pipeline.pushes)} stream(s) to Plecto")
     for source in pipeline.sources.values():

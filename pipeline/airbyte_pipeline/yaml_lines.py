@@ -2,6 +2,11 @@
 
 PyYAML's node tree keeps where each key and value starts; the plain data comes from the same text with the
 safe loader. A key given twice in one mapping is a problem here (PyYAML would silently keep the last one).
+
+Anchors and aliases (`&name`, `*name`, `<<: *name`) are refused, from the parser's events, before any node is
+built: nested aliases make a few hundred bytes expand into billions of nodes ("billion laughs"), which would take
+every later step (line numbers, schema check, ${VARIABLE}s) hours and gigabytes. A pipeline file is short enough
+to write each value out.
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ class YamlDocument:
 def load_yaml(text: str) -> YamlDocument:
     """Parse `text`; raise PipelineFileError (with the line) for a syntax error, a duplicate key or an empty file."""
     try:
+        aliases = _anchors_and_aliases(text)
+        if aliases:
+            raise PipelineFileError(aliases)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
@@ -55,6 +63,23 @@ def load_yaml(text: str) -> YamlDocument:
     if problems:
         raise PipelineFileError(problems)
     return document
+
+
+def _anchors_and_aliases(text: str) -> list[Problem]:
+    """A problem for the first anchor or alias of each line, from the parser's events (nothing is expanded or
+    built)."""
+    problems: dict[int, Problem] = {}
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if line in problems:
+            continue
+        if isinstance(event, yaml.AliasEvent):
+            problems[line] = Problem(line, "", f"YAML alias *{event.anchor} is not allowed in a pipeline file: write "
+                                               "the value out")
+        elif isinstance(event, yaml.NodeEvent) and event.anchor is not None:
+            problems[line] = Problem(line, "", f"YAML anchor &{event.anchor} is not allowed in a pipeline file "
+                                               "(no aliases either): write each value out")
+    return list(problems.values())
 
 
 def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Problem]) -> None:
