@@ -23,6 +23,7 @@ from airbyte_cdk.sources import Source
 from connector_kit.entrypoint import quiet_logs, source_main
 from connector_kit.redact import mask, mask_line, register_config_secrets, register_secret
 from connector_kit.secret_forms import basic_auth_form, secret_forms
+from connector_kit.testing.secret_scan import leaked_forms
 
 # Characters that every encoding changes: '/', '+', ' ', '"', '&', '%', and a non-ASCII one.
 SECRET = 'pa/ss+wo rd"&%é-1234'
@@ -75,7 +76,7 @@ def run(tmp_path, command: str) -> list[str]:
 
 
 def leaks(text: str) -> list[str]:
-    return [name for name, form in FORMS.items() if form in text]
+    return [name for name, form in FORMS.items() if form in text] + leaked_forms([SECRET], text, [CONFIG["user"]])
 
 
 def test_given_a_secret_then_its_forms_are_the_encodings_it_travels_in():
