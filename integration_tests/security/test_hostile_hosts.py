@@ -63,6 +63,10 @@ SUBJECTS = {
     "protime": Subject("source-protime", "protime", "/tenants/", "departments", f"{API}/departments",
                        (("size", "small"), ("page_size", 2))),
 }
+# destination-plecto sends `Authorization: Basic base64(username:password)` on every call: its `check` against an
+# echoing API shows that this form of the password is masked too.
+PLECTO = Subject("destination-plecto", "plecto", "/api/v2/", "", "/api/v2/")
+SECRET_FIELDS = ("client_secret", "password")
 
 
 # ---- one CLI run, its peak RSS and its time -------------------------------------------------------------------------
@@ -157,6 +161,13 @@ def _echo(subject, emulator, config, tmp):
     return Result(subject, emulator, config, run_cli(tmp, subject, "check", config))
 
 
+@scenario("API echoes the request, Basic credentials included", ["plecto"])
+def _plecto_echo(subject, emulator, config, tmp):
+    config = {**config, "password": 'pl/ec+to pa"ss-é'}
+    emulator.faults.add(echo=True, path_prefix=subject.path, count=10)
+    return Result(subject, emulator, config, run_cli(tmp, subject, "check", config))
+
+
 @scenario("body drips one byte a second", list(SUBJECTS), bound=DRIP_BOUND)
 def _drip(subject, emulator, config, tmp):
     emulator.faults.add(drip_seconds=DRIP_SECONDS, path_prefix=subject.path, count=10)
@@ -220,7 +231,7 @@ def runs(start_emulator, tmp_path_factory) -> dict[str, Result]:
 
     def play(item: tuple[str, Scenario]) -> tuple[str, Result]:
         name, case = item
-        subject = SUBJECTS[case.source]
+        subject = PLECTO if case.source == "plecto" else SUBJECTS[case.source]
         emulator = start_emulator(subject.emulator, **dict(subject.emulator_args))
         config = {**emulator.connector_config(), **SHORT}
         return name, case.play(subject, emulator, config, tmp / name.replace(": ", "-").replace(" ", "_"))
@@ -239,12 +250,13 @@ def runs(start_emulator, tmp_path_factory) -> dict[str, Result]:
 def check_promises(result: Result, bound: float) -> None:
     """The four promises of every hostile run (see the module docstring)."""
     emulator, outcome = result.emulator, result.outcome
-    secrets = [result.config["client_secret"], *sorted(emulator.credentials_seen)]
+    secrets = [*(result.config[key] for key in SECRET_FIELDS if key in result.config), *sorted(emulator.credentials_seen)]
+    users = [value for key, value in result.config.items() if isinstance(value, str) and key not in SECRET_FIELDS]
     output = outcome.run.stdout + "\n" + outcome.run.stderr
     label = f"{result.subject.connector}"
     print(f"{label}: {outcome.seconds:.1f} s, peak RSS {outcome.peak_rss_mb:.0f} MB")
     assert emulator.second_host.requests == [], f"{label}: the second host received requests"
-    assert leaked_forms(secrets, output) == [], f"{label}: a secret appears in the output"
+    assert leaked_forms(secrets, output, users) == [], f"{label}: a secret appears in the output"
     assert outcome.peak_rss_mb < RSS_SAFETY_NET_MB, f"{label}: peak RSS {outcome.peak_rss_mb:.0f} MB"
     assert outcome.seconds < bound, f"{label}: took {outcome.seconds:.0f} s"
     # A traceback only in a system error's stack_trace field, never in a log line or on stderr.
@@ -294,6 +306,13 @@ def test_given_a_token_endpoint_that_echoes_the_request_when_check_then_no_form_
 
     status = result.outcome.run.connection_status()
     assert status["status"] == "FAILED" and "rejected: POST" in status["message"]  # the echo reached the message
+
+
+def test_given_an_api_that_echoes_basic_credentials_when_plecto_checks_then_no_form_of_the_password_anywhere(runs):
+    result = of(runs, "plecto: API echoes the request, Basic credentials included")
+
+    status = result.outcome.run.connection_status()
+    assert status["status"] == "FAILED" and '"authorization": "Basic ****"' in status["message"]
 
 
 @pytest.mark.parametrize("source", list(SUBJECTS))

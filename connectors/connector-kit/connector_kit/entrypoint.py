@@ -128,7 +128,7 @@ def _kind(value: Any) -> str:
 
 
 def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split())
+    text = " ".join(mask(str(error)).split())  # masked before it is cut: a secret cut in two would no longer match
     return text if len(text) <= 200 else text[:197] + "..."
 
 

@@ -44,7 +44,7 @@ def vendor_message(response: requests.Response) -> str:
         body = response.json()
     except ValueError:
         return body_start(response.content)
-    return mask(_message_in(body)) or body_start(response.content)
+    return _message_in(body) or body_start(response.content)
 
 
 def _message_in(body: Any) -> str:
@@ -59,7 +59,7 @@ def _message_in(body: Any) -> str:
         elif isinstance(value, list):
             value = "; ".join(_message_in(v) if isinstance(v, dict) else str(v) for v in value)
         if value:
-            text, used = str(value)[:300], key
+            text, used = mask(str(value))[:300], key  # masked before it is cut: a cut secret would not match
             break
     for key in ("codeDescription", "error", "code"):
         code = body.get(key)

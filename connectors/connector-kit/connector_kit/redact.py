@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 import orjson
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets, get_secrets, update_secrets
 
-from connector_kit.secret_forms import basic_auth_form, secret_forms
+from connector_kit.secret_forms import basic_auth_forms, secret_forms
 
 BODY_QUOTE_CHARS = 160
+BODY_MASK_WINDOW = 1024 * 1024  # how much of a body is masked before its start is quoted (a secret is never cut)
 MASK = "****"  # what the CDK's filter writes too
 
 _SECRETS_LOCK = threading.Lock()
@@ -38,7 +39,7 @@ def endpoint_of(request: Any) -> str:
 def body_start(content: Any, limit: int = BODY_QUOTE_CHARS) -> str:
     """The first characters of a body, on one line, with known secrets masked; `(empty)` for no body."""
     if isinstance(content, bytes):
-        text = content[: limit * 4].decode("utf-8", errors="replace")
+        text = content[:BODY_MASK_WINDOW].decode("utf-8", errors="replace")
     else:
         text = str(content if content is not None else "")
     text = " ".join(mask(text).split())  # masked before it is cut: a secret cut in two would no longer match
@@ -73,7 +74,7 @@ def register_config_secrets(connection_specification: Mapping[str, Any], config:
     secrets = [str(value) for value in get_secrets(connection_specification, config) if value not in (None, "")]
     users = [value for value in config.values() if isinstance(value, str) and value and value not in secrets]
     forms = [form for secret in secrets for form in secret_forms(secret)]
-    forms += [basic_auth_form(user, secret) for user in users for secret in secrets]
+    forms += [form for user in users for secret in secrets for form in basic_auth_forms(user, secret)]
     _remember(forms)
     update_secrets(list(_FORMS_LONGEST_FIRST))
 

@@ -7,7 +7,8 @@ only the plain value lets every one of those through, so every secret is masked 
 - plain;
 - URL-encoded: `quote` (keeps `/`), `quote(safe="")` and `quote_plus` (what a form body or a query string holds);
 - JSON-escaped: as `json.dumps` writes it inside a string, with and without `ensure_ascii`;
-- Basic auth: `base64("<user>:<secret>")` (`basic_auth_form`), for a secret sent with a user name (Plecto).
+- Basic auth: `base64("<user>:<secret>")` in UTF-8 and Latin-1 (`basic_auth_forms`), for a secret sent with a
+  user name (Plecto).
 
 Standard library only, on purpose: this module has no dependency (not even on the rest of the kit), so any
 program that masks the same secrets (the pipeline's redactor) can use this very file.
@@ -33,6 +34,14 @@ def secret_forms(secret: str) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
-def basic_auth_form(user: str, secret: str) -> str:
-    """What an `Authorization: Basic ...` header carries for this user and secret."""
-    return base64.b64encode(f"{user}:{secret}".encode("utf-8")).decode("ascii")
+def basic_auth_forms(user: str, secret: str) -> list[str]:
+    """What an `Authorization: Basic ...` header carries for this user and secret: `user:secret` in base64, encoded
+    as UTF-8 and, where it can be, as Latin-1 (what requests sends for a text password)."""
+    forms = []
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            raw = f"{user}:{secret}".encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        forms.append(base64.b64encode(raw).decode("ascii"))
+    return list(dict.fromkeys(forms))

@@ -22,7 +22,7 @@ from airbyte_cdk.sources import Source
 
 from connector_kit.entrypoint import quiet_logs, source_main
 from connector_kit.redact import mask, mask_line, register_config_secrets, register_secret
-from connector_kit.secret_forms import basic_auth_form, secret_forms
+from connector_kit.secret_forms import basic_auth_forms, secret_forms
 from connector_kit.testing.secret_scan import leaked_forms
 
 # Characters that every encoding changes: '/', '+', ' ', '"', '&', '%', and a non-ASCII one.
@@ -40,6 +40,7 @@ FORMS = {
     "json": json.dumps(SECRET, ensure_ascii=False)[1:-1],
     "json ascii": json.dumps(SECRET)[1:-1],
     "basic": base64.b64encode(f"ana@example.com:{SECRET}".encode()).decode(),
+    "basic latin-1": base64.b64encode(f"ana@example.com:{SECRET}".encode("latin-1")).decode(),
 }
 
 
@@ -81,8 +82,8 @@ def leaks(text: str) -> list[str]:
 
 def test_given_a_secret_then_its_forms_are_the_encodings_it_travels_in():
     forms = secret_forms(SECRET)
-    assert set(forms) == {v for k, v in FORMS.items() if k != "basic"}
-    assert basic_auth_form("ana@example.com", SECRET) == FORMS["basic"]
+    assert set(forms) == {v for k, v in FORMS.items() if not k.startswith("basic")}
+    assert basic_auth_forms("ana@example.com", SECRET) == [FORMS["basic"], FORMS["basic latin-1"]]
     assert secret_forms("") == []
 
 
@@ -136,3 +137,18 @@ def test_given_a_token_registered_then_masked_in_each_form_longest_first():
 def test_given_no_value_when_registered_then_nothing_is_masked(value):
     register_secret(value)
     assert mask("nothing to hide") == "nothing to hide"
+
+
+def test_given_a_secret_where_a_message_is_cut_then_no_part_of_it_remains():
+    """Messages are shortened for the reader; a secret straddling the cut must not leave its first half behind."""
+    import requests
+
+    from connector_kit.errors import vendor_message
+
+    register_secret("0123456789abcdefghij")
+    answer = requests.Response()
+    answer.status_code, answer.raw = 401, io.BytesIO(json.dumps({"message": "x" * 290 + "0123456789abcdefghij"}).encode())
+
+    said = vendor_message(answer)
+
+    assert said.endswith("****") and "01234" not in said

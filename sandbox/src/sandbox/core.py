@@ -450,8 +450,8 @@ class Emulator:
             body = request.body.decode("utf-8", errors="replace")
             echoed = {"method": request.method, "path": request.path, "query": request.query,
                       "headers": request.headers, "body": body}
-            return Response(fault.status or 401, {"message": f"rejected: {request.method} {request.path} {body}",
-                                                  "echo": echoed})
+            said = f"rejected: {request.method} {request.path} {json.dumps(request.headers)} {body}"
+            return Response(fault.status or 401, {"message": said, "echo": echoed})
         if fault.gzip_bomb_mb:
             return Response(200, raw=gzip_bomb(fault.gzip_bomb_mb),
                             headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})

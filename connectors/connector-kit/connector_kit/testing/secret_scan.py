@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Iterator
 
-from connector_kit.secret_forms import basic_auth_form, secret_forms
+from connector_kit.secret_forms import basic_auth_forms, secret_forms
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -41,7 +41,7 @@ def leaked_forms(secrets: Iterable[str], text: str, users: Iterable[str] = ()) -
     texts = _texts(text)
     found = []
     for number, secret in enumerate(secrets, start=1):
-        forms = [*secret_forms(secret), *(basic_auth_form(user, secret) for user in users)]
+        forms = [*secret_forms(secret), *(form for user in users for form in basic_auth_forms(user, secret))]
         for index, form in enumerate(forms, start=1):
             if any(form in piece for piece in texts):
                 found.append(f"secret {number}, form {index} of {len(forms)}")
