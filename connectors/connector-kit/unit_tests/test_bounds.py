@@ -34,7 +34,8 @@ def gzip_bomb(megabytes: int) -> bytes:
 
 
 class Hostile(BaseHTTPRequestHandler):
-    """`/drip`: one byte every 0.2 s; `/bomb`: a gzip bomb; `/gzip`: a small gzip JSON; `/token`: a token."""
+    """`/drip`: one byte every 0.2 s; `/silent`: the headers, then 4 s of silence; `/bomb`: a gzip bomb; `/gzip`: a
+    small gzip JSON; `/token`: a token."""
 
     protocol_version = "HTTP/1.1"
     bomb = gzip_bomb(BOMB_MB)
@@ -59,6 +60,13 @@ class Hostile(BaseHTTPRequestHandler):
                     self.wfile.flush()
                 except OSError:
                     return
+        elif path.endswith("/silent"):
+            self._head(200, 2)
+            threading.Event().wait(4)  # the headers, then nothing for 4 s
+            try:
+                self.wfile.write(b"[]")
+            except OSError:
+                return
         elif path.endswith("/bomb"):
             self._head(200, len(self.bomb), {"Content-Encoding": "gzip"})
             self.wfile.write(self.bomb)
@@ -122,6 +130,14 @@ def test_given_a_body_that_drips_when_read_then_it_ends_at_the_deadline(server):
 
     assert time.monotonic() - started < 5  # 100 bytes at one per 0.2 s would take 20 s; each came within 5 s
     assert "`request_deadline_seconds` (1 s) on GET /drip" in error.value.reason
+
+
+def test_given_a_body_that_does_not_come_when_read_then_the_deadline_cuts_the_wait_short_of_the_read_timeout(server):
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        session(HttpSettings(request_deadline_seconds=1)).get(f"{server}/silent", timeout=(5, 10))
+
+    assert time.monotonic() - started < 3.5  # the socket was shut at the deadline, not left to the 4 s of silence
 
 
 def test_given_a_body_that_drips_when_a_stream_reads_it_then_retried_like_a_timeout_and_a_readable_error(server):
