@@ -15,12 +15,19 @@ Why not the CDK's OAuthAuthenticator / SessionTokenAuthenticator:
 - the CDK's token request has no timeout and its own 300 s backoff; here it has the connector's timeouts and
   retry policy, and a refused request is a config error that names the fields to fix.
 
-Two optional per-request duties ride on the authenticator, because it is the one component the CDK applies to
-every prepared request, at preparation and again before each retry (a test pins this CDK behaviour):
+Per-request duties ride on the authenticator, because it is the one component the CDK applies to every
+prepared request, at preparation and again before each retry (a test pins this CDK behaviour):
+- credentials stay on their host (origins.py): a redirect to another origin is refused (a response hook), and
+  with `api_url` set, a request to another origin than the API's is refused before it is signed;
+- every answer is bounded (bounds.py): an overall deadline, body included, and a size bound after decompression;
 - `response_contract` (contract.py): the CDK stores responses in its HTTP cache inside `Session.send`, before
   any error handler sees them, so the shape check must run as a requests response hook; `__call__` registers it;
 - `call_budget` (pacing.py): each send (and each token request) waits for room in the vendor's published limit,
   with the wait logged at INFO.
+
+The token request itself follows no redirect (a 3xx is a config error naming the status and the target's
+origin), has the same bounds, and every token it gets is masked in every form from then on (redact.py). An
+error about a token answer names the keys it holds, never their values.
 """
 
 
@@ -39,15 +46,16 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.declarative.auth.declarative_authenticator import DeclarativeAuthenticator
 from airbyte_cdk.sources.declarative.interpolation.interpolated_mapping import InterpolatedMapping
 from airbyte_cdk.sources.declarative.interpolation.interpolated_string import InterpolatedString
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import calls
 from connector_kit.backoff import BackoffPolicy, describe_attempt
+from connector_kit.bounds import AnswerTooLarge, ResponseBounds
 from connector_kit.contract import ResponseContract
 from connector_kit.errors import vendor_message
+from connector_kit.origins import arm_origin_guard, redirect_target, same_origin, show_origin
 from connector_kit.pacing import CallPacer
-from connector_kit.redact import body_start
+from connector_kit.redact import register_secret
 from connector_kit.settings import HttpSettings
 
 logger = logging.getLogger("airbyte")
@@ -128,6 +136,8 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
     credentials_hint: str = "check the credentials in the connector configuration."
     response_contract: Optional[Mapping[str, Any]] = None
     call_budget: Optional[List[Mapping[str, Any]]] = None
+    # The API's base URL: a request to any other origin is refused before it is signed (a link from an answer).
+    api_url: Optional[str] = None
     _contract: Optional[ResponseContract] = field(init=False, repr=False, default=None)
     _pacer: Optional[CallPacer] = field(init=False, repr=False, default=None)
 
@@ -135,8 +145,11 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         self._url = InterpolatedString.create(self.token_url, parameters=parameters)
         self._body = InterpolatedMapping(self.request_body or {}, parameters=parameters)
         self._headers = InterpolatedMapping(self.request_headers or {}, parameters=parameters)
+        self._api = InterpolatedString.create(self.api_url, parameters=parameters) if self.api_url else None
+        self._stream = str(parameters.get("name") or "") if parameters else ""
         self._contract = ResponseContract.from_manifest(self.response_contract)
         self._pacer = CallPacer.shared(self.vendor, self.call_budget, self.config, parameters)
+        self._bounds = ResponseBounds.from_config(self.config)
 
     # ---- what the CDK calls ---------------------------------------------------------------------------
     @property
@@ -148,13 +161,28 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         return f"{self.header_prefix}{self.current_token().value}"
 
     def __call__(self, request: requests.PreparedRequest) -> Any:
+        self._refuse_other_hosts(request)
         if self._pacer is not None:
             self._pacer.wait_for_slot(request)
         request = super().__call__(request)
-        calls.arm(request)
+        calls.arm(request)  # first: an answer is counted even when a later hook refuses it
+        arm_origin_guard(request)
+        self._bounds.arm(request)
         if self._contract is not None:
             self._contract.arm(request)
         return request
+
+    def _refuse_other_hosts(self, request: requests.PreparedRequest) -> None:
+        api = str(self._api.eval(self.config)) if self._api is not None else ""
+        if not api or not request.url or same_origin(request.url, api):
+            return
+        raise AirbyteTracedException(
+            message=f"{self.vendor}'s answer pointed the next request of {self._stream or 'a stream'} at "
+                    f"{show_origin(request.url)}, not at the configured host {show_origin(api)}; it was not sent, so "
+                    f"that the credentials stay on their host. If {self.vendor} really serves this account from that "
+                    "host, point the configuration at it.",
+            internal_message=f"request to another origin refused: {show_origin(request.url)}",
+            failure_type=FailureType.system_error)
 
     def refresh_and_set_access_token(self) -> None:
         """The API answered 401 (REFRESH_TOKEN_THEN_RETRY): log in again, unless another stream just did."""
@@ -202,11 +230,17 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
             if self._pacer is not None:
                 self._pacer.wait_for_url("POST", url)
             try:
-                last = requests.post(url, headers=headers, timeout=settings.timeout, **send)
+                # No redirect: a 307/308 would re-post the client secret to wherever it points.
+                last = requests.post(url, headers=headers, timeout=settings.timeout, allow_redirects=False,
+                                     hooks={"response": [calls.count_answer, self._bounds.hook]}, **send)
+            except AnswerTooLarge as error:
+                raise AirbyteTracedException(message=f"{self.vendor}'s token endpoint: {error.reason}.",
+                                             failure_type=FailureType.system_error) from None
             except requests.RequestException as error:
                 last = error
                 continue
-            calls.count("POST", url)
+            if last.is_redirect or 300 <= last.status_code < 400:
+                raise self._redirected(last)
             if last.status_code in (400, 401, 403):
                 raise self._refused(last)
             if last.status_code == 429 or last.status_code >= 500:
@@ -231,7 +265,7 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         value = _dig(answer, self.token_field)
         if not isinstance(value, str) or not value:
             return None
-        add_to_secrets(value)
+        register_secret(value)
         fetched = _now()
         expires_at = (_parse_moment(_dig(answer, self.expires_at_field)) if self.expires_at_field else None)
         if expires_at is None and self.expires_in_field:
@@ -244,9 +278,28 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         return Token(value=value, expires_at=expires_at, renew_at=expires_at - margin, fetched_at=time.monotonic())
 
     def _last_problem(self, last: Any) -> str:
+        """What was wrong with the last answer, in words that quote none of its values (it may hold a token)."""
         if isinstance(last, requests.Response) and last.ok:
-            return f"an answer without `{self.token_field}`: {body_start(last.content)!r}"
+            try:
+                answer = last.json()
+            except ValueError:
+                return f"an answer without `{self.token_field}` that is not JSON ({len(last.content)} bytes)"
+            if not isinstance(answer, dict):
+                return f"an answer without `{self.token_field}`: JSON {type(answer).__name__}, not an object"
+            keys = ", ".join(f"`{key}`" for key in answer)
+            return f"an answer without `{self.token_field}`; it holds " + (f"the keys {keys}" if keys else "no key")
         return describe_attempt(last)
+
+    def _redirected(self, response: requests.Response) -> AirbyteTracedException:
+        target = redirect_target(response)
+        where = f" to {show_origin(target)}" if target else " without a Location"
+        response.close()
+        return AirbyteTracedException(
+            message=f"{self.vendor}'s token endpoint answered {response.status_code}, a redirect{where}; it was not "
+                    f"followed, so that the credentials are sent only to the configured token URL. If the token "
+                    f"endpoint really moved there, point the configuration at it: {self.credentials_hint}",
+            internal_message=f"token endpoint answered {response.status_code}",
+            failure_type=FailureType.config_error)
 
     def _refused(self, response: requests.Response) -> AirbyteTracedException:
         said = vendor_message(response)

@@ -88,6 +88,8 @@ def describe_attempt(response_or_exception: Any) -> str:
         return "no answer"
     if type(response_or_exception).__name__ == "UnexpectedBody":
         return "an answer that is not the documented shape"
+    if type(response_or_exception).__name__ == "DeadlineExceeded":
+        return "no complete answer within `request_deadline_seconds`"
     return type(response_or_exception).__name__
 
 

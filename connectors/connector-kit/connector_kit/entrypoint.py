@@ -13,6 +13,9 @@ What it adds to the CDK's entry point, the same way for every connector:
   that is config_error only when every failure is one.
 - **Logs.** Tracebacks stay out of LOG lines (the final TRACE carries the stack trace) and the CDK's generic
   retry line is dropped, since `backoff.RetryWaits` logs each wait with its reason.
+- **Secrets.** Every `airbyte_secret` value of the config is registered in every form (connector_kit.redact)
+  before any connector code runs, and every line printed but a RECORD is masked: CONNECTION_STATUS, TRACE
+  (message, internal_message, stack_trace), LOG, whoever wrote it.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
-from airbyte_cdk.utils.airbyte_secrets_utils import filter_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import calls
 from connector_kit.config_check import config_problems
+from connector_kit.redact import MaskSecrets, mask, mask_line, register_config_secrets
 
 logger = logging.getLogger("airbyte")
 
@@ -125,19 +128,24 @@ def _kind(value: Any) -> str:
 
 
 def _short(error: BaseException) -> str:
-    text = " ".join(str(error).split())
+    text = " ".join(mask(str(error)).split())  # masked before it is cut: a secret cut in two would no longer match
     return text if len(text) <= 200 else text[:197] + "..."
 
 
 # ---- config values ----------------------------------------------------------------------------------------------
 def check_config(spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
-    update_secrets(get_secrets(spec.connectionSpecification, config))
+    register_config_secrets(spec.connectionSpecification, config)  # before anything can quote a config value
     problems = config_problems(spec.connectionSpecification, config)
     if problems:
         raise InputError(" ".join(problems))
 
 
 class KitEntrypoint(AirbyteEntrypoint):
+    @staticmethod
+    def set_up_secret_filter(config: Mapping[str, Any], connection_specification: Mapping[str, Any]) -> None:
+        # The CDK resets its secret list to the plain config values here: every form of every secret instead.
+        register_config_secrets(connection_specification, config)
+
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
         # Same check as the CLI's, for callers that drive the entry point directly.
@@ -185,8 +193,8 @@ class FailureReport:
             (t for t in (FailureType.system_error, FailureType.transient_error) if t in types), FailureType.system_error)
         first = errors[0]
         report = AirbyteErrorTraceMessage(
-            message=filter_secrets(" ".join(parts)),
-            internal_message=filter_secrets(" | ".join(e.internal_message or "" for e in errors if e.internal_message)),
+            message=mask(" ".join(parts)),
+            internal_message=mask(" | ".join(e.internal_message or "" for e in errors if e.internal_message)),
             # A traceback helps only with a fault of the connector itself; for a config or transient error the
             # message says everything, and a platform would show the traceback to the user as "details".
             stack_trace=first.stack_trace if failure_type == FailureType.system_error else None,
@@ -245,8 +253,14 @@ def _serialized(message: AirbyteMessage) -> str:
     return orjson.dumps(AirbyteMessageSerializer.dump(message)).decode()
 
 
+def _masking(emit: Emit) -> Emit:
+    """`emit`, with every secret masked in each line but a record (see redact.mask_line)."""
+    return lambda line: emit(mask_line(line))
+
+
 def _fail_input(command: str, error: InputError, emit: Emit) -> int:
-    text = filter_secrets(str(error))
+    text = mask(str(error))
+    emit = _masking(emit)
     if command == "check":
         emit(_serialized(AirbyteMessage(type=Type.CONNECTION_STATUS,
                                         connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=text))))
@@ -274,9 +288,11 @@ class QuietRetryLog(logging.Filter):
 
 
 def quiet_logs() -> None:
+    """On every log handler: no traceback, no CDK retry line, and every secret masked in every form."""
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, QuietRetryLog) for f in handler.filters):
-            handler.addFilter(QuietRetryLog())
+        for kind in (QuietRetryLog, MaskSecrets):
+            if not any(isinstance(f, kind) for f in handler.filters):
+                handler.addFilter(kind())
 
 
 # ---- running ------------------------------------------------------------------------------------------------------
@@ -321,6 +337,7 @@ def _run(lines: Iterable[str], emit: Optional[Emit] = None) -> int:
             return _run(lines, _print_line)
     report = FailureReport()
     failure: Optional[BaseException] = None
+    emit = _masking(emit)
     try:
         for line in lines:
             kept = report.take(line)

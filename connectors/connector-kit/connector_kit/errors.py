@@ -5,6 +5,9 @@
    messages, e.g. "403: grant the scope"), first match wins;
 2. what the CDK cannot say by itself:
    - `contract.UnexpectedBody` (a 2xx that is not the documented shape): retried, then a system error quoting it;
+   - `origins.ForeignRedirect` (a redirect to another host): not followed, a config error naming the host;
+   - `bounds.DeadlineExceeded` (past `request_deadline_seconds`): retried like a timeout, then a transient error;
+   - `bounds.AnswerTooLarge` (over `max_response_mb`): not retried (it would come again), a system error;
    - timeouts, resets and dropped connections: retried like a 5xx, then a transient error naming the endpoint;
    - any other status: 429 waits, 408/5xx retry, other 4xx fail, each with the vendor's own message.
 
@@ -23,8 +26,10 @@ from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 
 from connector_kit.backoff import RetryWaits
+from connector_kit.bounds import AnswerTooLarge, DeadlineExceeded
 from connector_kit.contract import UnexpectedBody
-from connector_kit.redact import body_start, endpoint_of
+from connector_kit.origins import ForeignRedirect
+from connector_kit.redact import body_start, endpoint_of, mask
 from connector_kit.settings import HttpSettings
 
 SUCCESS = ErrorResolution(response_action=ResponseAction.SUCCESS, failure_type=None, error_message=None)
@@ -54,7 +59,7 @@ def _message_in(body: Any) -> str:
         elif isinstance(value, list):
             value = "; ".join(_message_in(v) if isinstance(v, dict) else str(v) for v in value)
         if value:
-            text, used = str(value)[:300], key
+            text, used = mask(str(value))[:300], key  # masked before it is cut: a cut secret would not match
             break
     for key in ("codeDescription", "error", "code"):
         code = body.get(key)
@@ -105,6 +110,17 @@ class VendorErrorHandler(ErrorHandler):
             return self._retry(f"{error.message} Retried with backoff: such a body is usually a proxy or maintenance "
                                "page. If it persists, check the vendor's status page and run the sync again later.",
                                FailureType.system_error)
+        if isinstance(error, ForeignRedirect):
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error,
+                                   f"{self.vendor}: {error.reason}. If {self.vendor} really moved to "
+                                   f"{error.target_origin}, point the configuration at it.")
+        if isinstance(error, AnswerTooLarge):
+            return ErrorResolution(ResponseAction.FAIL, FailureType.system_error,
+                                   f"{self.vendor}: {error.reason}. If the API really sends answers this large, "
+                                   "raise `max_response_mb`.")
+        if isinstance(error, DeadlineExceeded):
+            return self._retry(f"{self.vendor}: {error.reason}; retried with backoff. If the API is slow rather "
+                               "than stuck, raise `request_deadline_seconds`.", FailureType.transient_error)
         if isinstance(error, requests.exceptions.Timeout):
             what = "did not connect" if isinstance(error, requests.exceptions.ConnectTimeout) else (
                 f"sent nothing for {self._settings.read_timeout_seconds:.0f} s")

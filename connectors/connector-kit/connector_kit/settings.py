@@ -10,6 +10,8 @@ DEFAULT_READ_TIMEOUT_SECONDS = 60
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 60.0
+DEFAULT_REQUEST_DEADLINE_SECONDS = 300
+DEFAULT_MAX_RESPONSE_MB = 32
 
 SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     "read_timeout_seconds": {
@@ -51,6 +53,33 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
         "examples": [DEFAULT_BACKOFF_SECONDS],
         "order": 102,
     },
+    "request_deadline_seconds": {
+        "type": "integer",
+        "title": "Request deadline (seconds)",
+        "description": (
+            "The longest one call may take, its whole answer included, however the API drips it. A call past it "
+            "is retried like a timeout. Raise it only for an API known to send large answers slowly."
+        ),
+        "default": DEFAULT_REQUEST_DEADLINE_SECONDS,
+        "minimum": 1,
+        "maximum": 3600,
+        "examples": [DEFAULT_REQUEST_DEADLINE_SECONDS],
+        "order": 103,
+    },
+    "max_response_mb": {
+        "type": "integer",
+        "title": "Largest answer (MB)",
+        "description": (
+            "An answer larger than this, counted after decompression, is refused and the sync fails naming the "
+            "endpoint: it keeps a broken or hostile server from exhausting memory. Raise it only if the API really "
+            "sends pages this large."
+        ),
+        "default": DEFAULT_MAX_RESPONSE_MB,
+        "minimum": 1,
+        "maximum": 1024,
+        "examples": [DEFAULT_MAX_RESPONSE_MB],
+        "order": 104,
+    },
 }
 
 
@@ -61,6 +90,8 @@ class HttpSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
     max_backoff_seconds: float = MAX_BACKOFF_SECONDS
+    request_deadline_seconds: float = DEFAULT_REQUEST_DEADLINE_SECONDS
+    max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> "HttpSettings":
@@ -75,7 +106,13 @@ class HttpSettings:
             max_retries=int(number("max_retries", DEFAULT_MAX_RETRIES)),
             # The CDK treats a zero wait as "no strategy answered": keep a floor above zero.
             backoff_seconds=max(0.01, number("retry_backoff_seconds", DEFAULT_BACKOFF_SECONDS)),
+            request_deadline_seconds=number("request_deadline_seconds", DEFAULT_REQUEST_DEADLINE_SECONDS),
+            max_response_mb=number("max_response_mb", DEFAULT_MAX_RESPONSE_MB),
         )
+
+    @property
+    def max_response_bytes(self) -> int:
+        return int(self.max_response_mb * 1024 * 1024)
 
     @property
     def timeout(self) -> tuple[float, float]:

@@ -10,14 +10,22 @@
 - a declarative source takes its custom code from the config keys `__injected_components_py` and
   `__injected_components_py_checksums` (sha256 accepted), only where AIRBYTE_ENABLE_UNSAFE_CODE=true:
   `airbyte-pipeline deploy` sends a manifest-only edition's components.py that way (Airbyte's public API has no
-  field for it).
+  field for it);
+- requests runs response hooks before it follows a redirect (origins.py refuses one to another host from a hook)
+  and before it reads the body (bounds.py reads it itself, bounded, and hands it back in `response.raw`);
+- a declarative requester with the default JSON decoder sends with `stream=False` (so the body is read inside
+  `Session.send`, through those hooks, before the CDK's HTTP cache stores it).
 """
 
+import io
 import logging
 
 import pytest
 import requests
+import urllib3
+from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.models import HTTPAPIBudget
+from airbyte_cdk.sources.declarative.models import HttpRequester as HttpRequesterModel
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
@@ -128,3 +136,37 @@ def test_given_components_in_the_config_then_the_cdk_loads_them_only_where_custo
     tampered = {**config, "__injected_components_py_checksums": {"sha256": "0" * 64}}
     with pytest.raises(custom_code_compiler.AirbyteCodeTamperedError):
         custom_code_compiler.get_registered_components_module(tampered)
+def test_given_a_response_hook_that_raises_on_a_redirect_then_requests_never_follows_it(requests_mock):
+    requests_mock.get(URL, status_code=307, headers={"Location": "https://other.example.net/items"})
+    other = requests_mock.get("https://other.example.net/items", json=[])
+
+    def refuse(response, *args, **kwargs):
+        if response.is_redirect:
+            raise requests.exceptions.RequestException("refused")
+        return response
+
+    with pytest.raises(requests.exceptions.RequestException, match="refused"):
+        requests.get(URL, hooks={"response": [refuse]})
+    assert other.call_count == 0
+
+
+def test_given_a_response_hook_then_it_runs_before_requests_reads_the_body_and_may_replace_raw(requests_mock):
+    requests_mock.get(URL, content=b"from the wire")
+
+    def replace(response, *args, **kwargs):
+        response.raw = urllib3.HTTPResponse(body=io.BytesIO(b"from the hook"), preload_content=False)
+        return response
+
+    assert requests.get(URL, hooks={"response": [replace]}).content == b"from the hook"
+
+
+def test_given_a_declarative_requester_with_the_json_decoder_then_it_sends_without_streaming(requests_mock):
+    requests_mock.get(URL, json=[])
+    requester = ModelToComponentFactory().create_component(
+        HttpRequesterModel, {"type": "HttpRequester", "url": URL},
+        config={}, name="items", decoder=JsonDecoder(parameters={}))
+
+    requester.send_request()
+
+    assert requester.stream_response is False
+    assert requests_mock.last_request.stream is False

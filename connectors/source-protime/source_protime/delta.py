@@ -15,6 +15,12 @@ One sync of a delta stream:
   date-filtered collections), every record emitted, and the `deltaLink` of its last page stored.
 - 409 on a continuation token: the read restarts from its first request (at most 3 times).
 
+Links stay on the configured host. A `nextLink` or `deltaLink`, from an answer or from the state, is followed only
+when it is relative (Protime's documented form, joined to `base_url`) or on `base_url`'s own scheme, host and
+port (connector_kit.origins); otherwise the stream fails, naming the other host, before anything is sent there.
+A link in an answer is a system error (Protime's answer broke its documented form); a link in the state is a
+config error (the state belongs to another `base_url` or was edited: reset the stream or restore `base_url`).
+
 Checkpoints. An initial load can take hours (years of clockings), so after each of its pages the state records
 where it got to, `{"initialLoad": {"nextLink": ..., "startedAt": ...}}`: a sync killed in the middle resumes
 from that page (each nextLink carries its continuation and delta tokens), and a stale link (409) restarts the
@@ -46,6 +52,7 @@ from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import M
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.origins import ForeignLink, followed_link
 
 DELETED_AT = "_ab_cdc_deleted_at"  # Airbyte's CDC deletion marker; destinations with CDC support honour it
 CURSOR_FIELD = "changeVersion"
@@ -96,6 +103,8 @@ class DeltaReader:
         self._logger = logger
         self._states = ConnectorStateManager(state=state)
         self._state = dict(self._states.get_stream_state(settings.stream_name, None) or {})
+        # What the requester joins a path to (its `url`): the base of every link, and the only host followed.
+        self._base = requester.get_url_base() or requester.get_url()
 
     @property
     def name(self) -> str:
@@ -117,12 +126,13 @@ class DeltaReader:
         resume = (self._state.get("initialLoad") or {}).get("nextLink")
         if resume:
             self._logger.info(f"{self.name}: resuming the initial load where the last sync stopped.")
-            yield from self._initial_load(resume_from=str(resume))
+            yield from self._initial_load(resume_from=self._link(resume, "The state's nextLink"))
             return
         link, used_at = self._state.get("deltaLink"), self._state.get("deltaLinkUsedAt")
         if link and self._is_fresh(used_at):
+            followed = self._link(link, "The state's deltaLink")
             try:
-                changes = self._with_restarts(lambda: self._read_changes(link))
+                changes = self._with_restarts(lambda: self._read_changes(followed))
             except _Gone:
                 self._logger.warning(f"{self.name}: the delta link expired (410 Gone); re-reading the collection.")
             else:
@@ -159,13 +169,34 @@ class DeltaReader:
                     "sync again later.",
             failure_type=FailureType.transient_error, stream_descriptor=StreamDescriptor(name=self.name))
 
+    def _link(self, link: Any, where: str) -> str:
+        """The URL `link` leads to, when it stays on the configured host; else the stream fails naming the host."""
+        try:
+            return followed_link(str(link), self._base)
+        except ForeignLink as foreign:
+            from_state = where.startswith("The state")
+            remedy = ("The state was saved with another `base_url` or edited: reset this stream's state, or set "
+                      "`base_url` back." if from_state else
+                      "Protime documents relative links; if this tenant is really served from that host, set "
+                      "`base_url` to it.")
+            raise AirbyteTracedException(
+                message=f"{where} of {self.name} leads to {foreign.target_origin}, not the configured host "
+                        f"{foreign.base_origin}; it was not followed, so that the access token stays on its host. "
+                        f"{remedy}",
+                internal_message=f"link to another origin refused: {foreign.target_origin}",
+                failure_type=FailureType.config_error if from_state else FailureType.system_error,
+                stream_descriptor=StreamDescriptor(name=self.name)) from None
+
     def _pages(self, path: str, params: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """Yield each page body, following relative nextLinks until absent (empty pages included)."""
+        """Yield each page body, following nextLinks until absent (empty pages included). Both links of a page are
+        checked as soon as it arrives: a link to another host is neither followed nor stored."""
         while True:
             response = self._requester.send_request(path=path, request_params=params)
             body = self._body(response)
+            next_link = self._link(body["nextLink"], "Protime's nextLink") if body.get("nextLink") else None
+            if body.get("deltaLink"):
+                self._link(body["deltaLink"], "Protime's deltaLink")
             yield body
-            next_link = body.get("nextLink")
             if not next_link:
                 return
             path, params = next_link, {}

@@ -17,6 +17,22 @@ to /accounts get 503" without touching the others (pending faults apply in the o
     emulator.faults.add(expire_tokens=True, count=1)             # credentials die now; the call then runs normally
     emulator.faults.delay_seconds = 0.5                          # every answer, until cleared
     emulator.expire_tokens()
+
+Hostile faults, the behaviours a misbehaving vendor, a proxy or a second host shows (every emulator has them):
+
+    emulator.faults.add(redirect=307, path_prefix="/auth")       # 301/302/307/308 to the second host (same path, query)
+    emulator.faults.add(redirect=302, redirect_to="same")        # a redirect to this emulator itself (same origin)
+    emulator.faults.add(echo=True, path_prefix="/auth")          # 401 whose body echoes the request's headers and body
+    emulator.faults.add(drip_seconds=2)                          # the real answer, its body one byte every 2 s
+    emulator.faults.add(gzip_bomb_mb=400)                        # 200, Content-Encoding: gzip, ~400 KB inflating to 400 MB
+    emulator.faults.add(foreign_links=["nextLink", "deltaLink"]) # the real answer with these links on the second host
+    emulator.second_host.requests                                # everything the second host received
+    emulator.credentials_seen                                    # every token or key a client sent to the emulator
+
+The second host (`SecondHost`) is a listener on another loopback address (127.0.0.2, any free port) that records
+every request (method, path, query, headers, body) and answers `200 {}`: a test asserts it received nothing, or
+nothing that carries a credential. Over HTTP: POST `/__sandbox/faults` takes the same fields, GET
+`/__sandbox/second-host` lists what the second host received, `/__sandbox/reset` also empties that list.
 """
 
 from __future__ import annotations
@@ -24,13 +40,16 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 JsonBody = Any
 
@@ -62,6 +81,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is instead of JSON-encoding `body`
     cut_body: bool = False  # send only half of the body, then drop the connection (a reset mid-body)
+    drip_seconds: float = 0.0  # send the body one byte at a time, this long apart (a slow-drip body)
 
     def encode(self) -> bytes:
         if self.raw is not None:
@@ -94,6 +114,12 @@ class Fault:
     stall_seconds: float = 0.0  # wait this long before answering (normally, unless another field says otherwise)
     reset_mid_body: bool = False  # send the headers and half of the real answer's body, then close the connection
     expire_tokens: bool = False  # invalidate every credential, then answer the call normally
+    redirect: int | None = None  # answer this 3xx with a Location on the second host (or this emulator: redirect_to)
+    redirect_to: str = "second-host"  # second-host | same
+    echo: bool = False  # answer `status` (default 401) with the request's method, path, headers and body echoed
+    drip_seconds: float = 0.0  # the real answer, its body sent one byte every this many seconds
+    gzip_bomb_mb: int = 0  # 200 with a gzip body (about a thousandth of it on the wire) that inflates to this many MB
+    foreign_links: list[str] | None = None  # the real answer, with these top-level JSON links moved to the second host
 
 
 class Faults:
@@ -153,6 +179,89 @@ class SlidingWindowLimit:
             self._hits.clear()
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A threading HTTP server that does not print a traceback when a client hangs up first (a connector that
+    stops reading a gzip bomb or a dripping body at its bound does exactly that)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
+@dataclass
+class Received:
+    """One request the second host received."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  # lower-cased names
+    body: bytes
+
+
+class SecondHost:
+    """Another host for hostile faults to point at: 127.0.0.2 on a free port, recording every request it gets."""
+
+    def __init__(self, host: str = "127.0.0.2") -> None:
+        self._lock = threading.Lock()
+        self._received: list[Received] = []
+        recorder = self
+
+        class _Recorder(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                return
+
+            def _record(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                received = Received(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
+                                    {k.lower(): v for k, v in self.headers.items()},
+                                    self.rfile.read(length) if length else b"")
+                with recorder._lock:
+                    recorder._received.append(received)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _record
+
+        self._server = QuietServer((host, 0), _Recorder)
+        threading.Thread(target=self._server.serve_forever, name="second-host", daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def requests(self) -> list[Received]:
+        with self._lock:
+            return list(self._received)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._received.clear()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@lru_cache(maxsize=4)
+def gzip_bomb(megabytes: int) -> bytes:
+    """A gzip body of `megabytes` MB of spaces: about 1 KB on the wire per MB inflated."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip framing
+    block = b" " * (1024 * 1024)
+    return b"".join([*(packer.compress(block) for _ in range(megabytes)), packer.flush()])
+
+
 Handler = Callable[["Emulator", Request], Response]
 
 
@@ -174,6 +283,9 @@ class Emulator:
     def __init__(self) -> None:
         self.faults = Faults()
         self.call_log: list[Call] = []
+        # Every credential a client presented (Authorization without its scheme, X-API-KEY): what tests look for in
+        # a connector's output and on the second host.
+        self.credentials_seen: set[str] = set()
         self._log_lock = threading.Lock()
         self._routes: list[tuple[str, re.Pattern, Handler]] = []
         for klass in reversed(type(self).__mro__):
@@ -182,6 +294,8 @@ class Emulator:
                     self._routes.append((method, pattern, attr))
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._second_host: SecondHost | None = None
+        self._second_host_lock = threading.Lock()
 
     # ---- lifecycle -------------------------------------------------------------------------------------
     def start(self, port: int = 0, host: str = "127.0.0.1") -> "Emulator":
@@ -201,8 +315,7 @@ class Emulator:
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
+        self._server = QuietServer((host, port), _Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-sandbox", daemon=True)
         self._thread.start()
         return self
@@ -212,6 +325,17 @@ class Emulator:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._second_host is not None:
+            self._second_host.stop()
+            self._second_host = None
+
+    @property
+    def second_host(self) -> SecondHost:
+        """The recording second host that hostile faults point at (started on first use)."""
+        with self._second_host_lock:
+            if self._second_host is None:
+                self._second_host = SecondHost()
+            return self._second_host
 
     @property
     def port(self) -> int:
@@ -249,9 +373,13 @@ class Emulator:
         """Invalidate every issued credential (fault: token expiry)."""
 
     def reset(self) -> None:
-        """Back to the seeded data, no faults, empty call log."""
+        """Back to the seeded data, no faults, empty call log (and nothing received by the second host)."""
         self.faults.clear()
         self.reset_calls()
+        with self._log_lock:
+            self.credentials_seen.clear()
+        if self._second_host is not None:
+            self._second_host.clear()
 
     def admin(self, action: str, payload: JsonBody) -> JsonBody:
         """Emulator-specific admin actions over HTTP; subclasses extend."""
@@ -271,6 +399,11 @@ class Emulator:
         if request.path.startswith("/__sandbox/"):
             self._write(handler, self._admin(request))
             return
+        for name in ("authorization", "x-api-key"):
+            value = request.headers.get(name, "").split(" ")[-1]
+            if value:
+                with self._log_lock:
+                    self.credentials_seen.add(value)
         response = self._answer(request)
         if response is None:  # dropped connection
             handler.close_connection = True
@@ -302,7 +435,39 @@ class Emulator:
                 if answer is not None:
                     answer.cut_body = True
                 return answer
+            hostile = self._hostile(request, fault)
+            if hostile is not None:
+                return hostile
         return self._route(request)
+
+    def _hostile(self, request: Request, fault: Fault) -> Response | None:
+        """The answer of a hostile fault (see the module docstring); None when the fault is none of them."""
+        if fault.redirect:
+            where = self.url if fault.redirect_to == "same" else self.second_host.url
+            query = f"?{urlencode(request.query, doseq=True)}" if request.query else ""
+            return Response(fault.redirect, {"message": "moved"}, {"Location": f"{where}{request.path}{query}"})
+        if fault.echo:
+            body = request.body.decode("utf-8", errors="replace")
+            echoed = {"method": request.method, "path": request.path, "query": request.query,
+                      "headers": request.headers, "body": body}
+            said = f"rejected: {request.method} {request.path} {json.dumps(request.headers)} {body}"
+            return Response(fault.status or 401, {"message": said, "echo": echoed})
+        if fault.gzip_bomb_mb:
+            return Response(200, raw=gzip_bomb(fault.gzip_bomb_mb),
+                            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+        if fault.drip_seconds or fault.foreign_links:
+            answer = self._route(request)
+            if answer is None:
+                return None
+            answer.drip_seconds = fault.drip_seconds
+            if fault.foreign_links and isinstance(answer.body, dict):
+                answer.body = dict(answer.body)
+                for name in fault.foreign_links:
+                    if isinstance(answer.body.get(name), str):
+                        link = urlsplit(answer.body[name])
+                        answer.body[name] = f"{self.second_host.url}{link.path}" + (f"?{link.query}" if link.query else "")
+            return answer
+        return None
 
     def _route(self, request: Request) -> Response | None:
         early = self.before_route(request)
@@ -332,6 +497,9 @@ class Emulator:
         if action == "expire-tokens":
             self.expire_tokens()
             return Response(200, {"ok": True})
+        if action == "second-host":
+            return Response(200, [{**r.__dict__, "body": r.body.decode("utf-8", errors="replace")}
+                                  for r in self.second_host.requests])
         if action == "reset":
             self.reset()
             return Response(200, {"ok": True})
@@ -357,6 +525,13 @@ class Emulator:
                 handler.close_connection = True
                 handler.connection.shutdown(socket.SHUT_RDWR)
                 return
+            if response.drip_seconds:
+                handler.close_connection = True
+                for index in range(len(payload)):
+                    handler.wfile.write(payload[index:index + 1])
+                    handler.wfile.flush()
+                    time.sleep(response.drip_seconds)
+                return
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up first (a stalled answer past its read timeout)
+            pass  # the client gave up first (a stalled or dripping answer past its deadline)

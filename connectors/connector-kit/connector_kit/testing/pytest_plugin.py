@@ -13,11 +13,10 @@ from unittest.mock import MagicMock
 
 import pytest
 
-from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
-
 from connector_kit.auth import forget_all_tokens
 from connector_kit.calls import forget_all_calls
 from connector_kit.pacing import forget_all_pacers
+from connector_kit.redact import forget_all_secrets
 
 
 @pytest.fixture
@@ -37,7 +36,7 @@ def new_sync(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[None]:
     forget_all_tokens()
     forget_all_pacers()
     forget_all_calls()
-    update_secrets([])
+    forget_all_secrets()
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))
     yield
     forget_all_tokens()
