@@ -28,6 +28,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit import calls
 from connector_kit.backoff import BackoffPolicy
+from connector_kit.bounds import AnswerTooLarge, arm_bounds
 from connector_kit.pacing import CallPacer
 from connector_kit.redact import body_start
 
@@ -105,6 +106,9 @@ class PlectoClient:
         self.session.auth = (config.username, config.password)
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         self.session.hooks["response"].append(calls.count_answer)  # the run's last log line reports them
+        # Every answer bounded like the sources' (connector_kit.bounds): an overall deadline, the body included
+        # (a DeadlineExceeded is a requests Timeout: retried below), and a size after decompression.
+        arm_bounds(self.session, config.http)
 
     # ---- endpoints ----------------------------------------------------------------------------------
     def post_registrations(self, registrations: list[dict[str, Any]]) -> Any:
@@ -183,6 +187,9 @@ class PlectoClient:
                                                 timeout=self.timeout, allow_redirects=False)
                 if expect is not None and response.status_code < 300 and not self.trust_any_2xx:
                     self._check_acknowledged(expect, response)
+            except AnswerTooLarge as error:  # fetching it again would not make it smaller
+                raise PlectoError(f"Plecto: {error.reason}. Raise config field 'max_response_mb' if Plecto really "
+                                  "answers this much.", FailureType.system_error) from None
             except TRANSPORT_ERRORS as error:
                 reason = type(error).__name__
             except Unacknowledged as error:

@@ -7,7 +7,7 @@ import pytest
 
 from connector_kit.backoff import seconds_from_headers
 
-from destination_plecto.client import PlectoBadRequest, PlectoClient, acknowledged
+from destination_plecto.client import PlectoBadRequest, PlectoClient, PlectoError, acknowledged
 from destination_plecto.config import PlectoConfig
 from request_builder import DATA_SOURCE, ConfigBuilder, PlectoRequests, response
 
@@ -87,3 +87,11 @@ def test_given_duplicated_registrations_400_when_posting_then_bad_request_names_
         client().post_registrations([{"external_id": "1"}, {"external_id": "1"}])
     assert "Duplicated registrations found (id 1)" in error.value.message
     assert requests_mock.call_count == 1
+
+
+def test_given_an_answer_larger_than_max_response_mb_when_posting_then_fails_at_once_naming_the_setting(requests_mock):
+    post = requests_mock.post(PlectoRequests.registrations(), content=b" " * (2 * 1024 * 1024))
+    with pytest.raises(PlectoError) as failure:
+        client(max_response_mb=1).post_registrations([{"external_id": "1"}])
+    assert "max_response_mb" in failure.value.message and "POST /api/v2/registrations/" in failure.value.message
+    assert post.call_count == 1  # not fetched again: a retry would not make it smaller
