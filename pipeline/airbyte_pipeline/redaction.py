@@ -2,10 +2,9 @@
 
 The secrets are the values that ${VARIABLE}s were replaced by, any value written in the file for a field that the
 connector's spec marks secret, and the Basic-auth credential of each username/password pair (Plecto's login).
-Each is masked in every form a program may write it in: plain, URL-encoded (a form body, a query string, a URL:
-`quote` and `quote_plus`, either case of hex digit), JSON-escaped (a request echoed inside a JSON string) and as a
-Python repr. Values shorter than MIN_LENGTH are not masked: they would blank out ordinary numbers and words, and
-no credential is that short.
+Each is masked in every form a program may write it in: the one definition the connectors use as well
+(connector_kit.secret_forms: plain, URL-encoded, JSON-escaped, repr, Basic auth). Values shorter than MIN_LENGTH
+are not masked: they would blank out ordinary numbers and words, and no credential is that short.
 
 The connectors mask their own output (connector_kit); this redactor does not rely on it, since the pipeline runs
 them as programs and also writes what they said into its state and log files.
@@ -13,30 +12,14 @@ them as programs and also writes what they said into its state and log files.
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import re
 from typing import Iterable, Optional
-from urllib.parse import quote, quote_plus
+
+from connector_kit.secret_forms import basic_auth_forms, secret_forms
 
 MASK = "****"
 MIN_LENGTH = 4
-PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
-
-
-def written_forms(secret: str) -> set[str]:
-    """Every way `secret` may appear in text: the value itself and its encodings."""
-    encoded = {quote(secret), quote(secret, safe=""), quote_plus(secret), quote_plus(secret, safe="/")}
-    encoded |= {PERCENT_ESCAPE.sub(lambda m: m[0].lower(), form) for form in encoded}  # %2F and %2f alike
-    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    in_json |= {form.replace("/", "\\/") for form in in_json}  # serializers that escape the slash
-    return {secret, *encoded, *in_json, repr(secret)[1:-1]}
-
-
-def basic_credential(username: str, password: str) -> str:
-    """What an `Authorization: Basic` header carries for this pair."""
-    return base64.b64encode(f"{username}:{password}".encode("utf-8")).decode("ascii")
 
 
 class Redactor:
@@ -48,7 +31,7 @@ class Redactor:
     def add(self, secrets: Iterable[str]) -> None:
         for secret in secrets:
             if isinstance(secret, str) and len(secret) >= MIN_LENGTH:
-                self._forms |= written_forms(secret)
+                self._forms |= set(secret_forms(secret))
         # One pass over the text, the longest form first: a secret may contain another.
         forms = sorted(self._forms, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, forms))) if forms else None
@@ -58,7 +41,7 @@ class Redactor:
         if isinstance(password, str) and len(password) >= MIN_LENGTH:
             self.add([password])
             if isinstance(username, str):
-                self.add([basic_credential(username, password)])
+                self.add(basic_auth_forms(username, password))
 
     def clean(self, text: str) -> str:
         return self._pattern.sub(MASK, text) if self._pattern is not None else text

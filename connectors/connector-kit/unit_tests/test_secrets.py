@@ -39,6 +39,10 @@ FORMS = {
     "quote_plus": quote_plus(SECRET),
     "json": json.dumps(SECRET, ensure_ascii=False)[1:-1],
     "json ascii": json.dumps(SECRET)[1:-1],
+    "quote_plus(safe='/')": quote_plus(SECRET, safe="/"),
+    "quote, lower-case hex": quote(SECRET, safe="").replace("%2F", "%2f").replace("%2B", "%2b").replace("%C3%A9", "%c3%a9"),
+    "json, escaped slash": json.dumps(SECRET)[1:-1].replace("/", "\\/"),
+    "repr": repr(SECRET)[1:-1],
     "basic": base64.b64encode(f"ana@example.com:{SECRET}".encode()).decode(),
     "basic latin-1": base64.b64encode(f"ana@example.com:{SECRET}".encode("latin-1")).decode(),
 }
@@ -82,7 +86,7 @@ def leaks(text: str) -> list[str]:
 
 def test_given_a_secret_then_its_forms_are_the_encodings_it_travels_in():
     forms = secret_forms(SECRET)
-    assert set(forms) == {v for k, v in FORMS.items() if not k.startswith("basic")}
+    assert {v for k, v in FORMS.items() if not k.startswith("basic")} <= set(forms)
     assert basic_auth_forms("ana@example.com", SECRET) == [FORMS["basic"], FORMS["basic latin-1"]]
     assert secret_forms("") == []
 
