@@ -1,5 +1,5 @@
 """End to end: the installed `source-plutio` CLI against the Plutio sandbox, full read then incremental read,
-with the exact number of API calls each one used (pages needed + one token)."""
+with the API calls each one used: the pages needed + one token, and at most one call more (the page cap probe)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import jsonschema
 import pytest
 
-from plutio_helpers import (ALL_STREAMS, FULL_REFRESH, INCREMENTAL, SCHEMAS, catalog, minimal_calls, observed_calls,
-                            run_cli)
+from plutio_helpers import (ALL_STREAMS, FULL_REFRESH, INCREMENTAL, SCHEMAS, assert_minimum_plus_at_most_one, catalog,
+                            minimal_calls, observed_calls, run_cli)
 
 PAGE_SIZE = 10
 
@@ -24,10 +24,10 @@ def config(emulator) -> dict:
     return {**emulator.connector_config(), "page_size": PAGE_SIZE}
 
 
-def test_given_sandbox_when_full_then_incremental_read_then_only_changes_and_minimal_calls(emulator, config, tmp_path, no_proxy) -> None:
+def test_given_sandbox_when_full_then_incremental_read_then_only_changes_and_at_most_one_call_over_the_minimum(emulator, config, tmp_path, no_proxy) -> None:
     emulator.reset()
 
-    # ---- first sync: everything, in the minimum number of calls -----------------------------------------
+    # ---- first sync: everything, in the minimum number of calls (+ at most one) --------------------------
     expected_calls = minimal_calls(emulator, PAGE_SIZE)
     first = run_cli(tmp_path, "read", config, catalog())
     assert first.returncode == 0, first.logs("ERROR")
@@ -36,8 +36,7 @@ def test_given_sandbox_when_full_then_incremental_read_then_only_changes_and_min
         ids = [r["_id"] for r in by_stream.get(stream, [])]
         assert sorted(ids) == sorted(r["_id"] for r in emulator.records(path)), stream
         assert len(ids) == len(set(ids)), f"{stream} emitted a record twice"
-    assert observed_calls(emulator) == expected_calls
-    assert sum(observed_calls(emulator).values()) == sum(expected_calls.values())
+    assert_minimum_plus_at_most_one(observed_calls(emulator), expected_calls)
     for stream in ALL_STREAMS:
         schema = json.loads((SCHEMAS / f"{stream}.json").read_text())
         for data in by_stream.get(stream, []):
@@ -51,7 +50,7 @@ def test_given_sandbox_when_full_then_incremental_read_then_only_changes_and_min
     emulator.update("companies", company["_id"], title="Renamed Co")
     new_status = emulator.insert("statuses", title="Blocked", entityType="task")
 
-    # ---- second sync from the state: only what changed, again in the minimum number of calls -------------
+    # ---- second sync from the state: only what changed, again in the minimum number of calls (+ one) -----
     cursors = {s: first.cursor(s) for s in INCREMENTAL}
     assert all(cursors.values()), cursors
     emulator.reset_calls()
@@ -68,7 +67,7 @@ def test_given_sandbox_when_full_then_incremental_read_then_only_changes_and_min
     assert second.records("tasks")[0]["status"] == "completed"
     # full-refresh streams are read whole every time, new rows included
     assert new_status["_id"] in [r["_id"] for r in second.records("statuses")]
-    assert observed_calls(emulator) == expected_calls
+    assert_minimum_plus_at_most_one(observed_calls(emulator), expected_calls)  # small changes: the probe settles
     assert second.cursor("people") == new_person["updatedAt"]
 
     # ---- third sync, nothing changed: no record of any incremental stream --------------------------------

@@ -2,13 +2,19 @@
 
 JSON Schema says `'abc' is not of type 'integer'` or prints a raw regex; users need `Config field
 `page_size` is 'abc': expected an integer from 1 to 1000.` Values of secret fields are never echoed.
+
+Dates are parsed, not only matched: a field of `format: date` or `date-time` (or, without a format, a pattern that
+starts with YYYY-MM-DD) must hold a date that exists, so `2024-13-45` is named here rather than failing later in a
+strptime deep in a sync, or not at all. The spec is the only input: a new date field needs no code.
 """
 
 from __future__ import annotations
 
+import copy
+from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 MAX_PROBLEMS = 5
@@ -16,11 +22,57 @@ _TYPE_WORDS = {"integer": "an integer", "number": "a number", "string": "text", 
                "array": "a list", "object": "an object", "null": "null"}
 
 
+# How a spec's pattern spells a calendar date at its start, for date fields that give a pattern but no `format`.
+_DATE_PREFIXES = ("[0-9]{4}-[0-9]{2}-[0-9]{2}", r"\d{4}-\d{2}-\d{2}")
+_DATE_FORMATS = ("date", "date-time")
+_DATE_CHECKER = FormatChecker(formats=())
+
+
+@_DATE_CHECKER.checks("date", raises=ValueError)
+def _is_date(value: object) -> bool:
+    """YYYY-MM-DD that exists (the pattern says the shape; this says the month and day are real)."""
+    return not isinstance(value, str) or (len(value) == 10 and bool(date.fromisoformat(value)))
+
+
+@_DATE_CHECKER.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    """An ISO 8601 / RFC 3339 moment that exists, with its time (a bare date is not a date-time)."""
+    return not isinstance(value, str) or (len(value) > 10 and value[10] in "Tt " and bool(datetime.fromisoformat(value)))
+
+
 def config_problems(connection_specification: Mapping[str, Any], config: Mapping[str, Any]) -> list[str]:
     """One sentence per problem, in the order of the fields; empty when the config fits the spec."""
-    validator = Draft7Validator(connection_specification)
+    validator = Draft7Validator(with_date_formats(connection_specification), format_checker=_DATE_CHECKER)
     errors = sorted(validator.iter_errors(dict(config)), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_sentence(error) for error in _most_specific(errors)][:MAX_PROBLEMS]
+    return [_sentence(error) for error in _one_per_field(_most_specific(errors))][:MAX_PROBLEMS]
+
+
+def with_date_formats(schema: Mapping[str, Any]) -> Any:
+    """The spec with `format: date` / `date-time` on every field whose pattern opens with a date and that names no
+    format itself (a copy; the spec given is not changed)."""
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and "format" not in node:
+                body = pattern.lstrip("^")
+                prefix = next((p for p in _DATE_PREFIXES if body.startswith(p)), None)
+                if prefix is not None:
+                    node["format"] = "date-time" if "T" in body[len(prefix):] else "date"
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    copied = copy.deepcopy(dict(schema))
+    visit(copied)
+    return copied
+
+
+def _one_per_field(errors: list[ValidationError]) -> list[ValidationError]:
+    """A value that misses its pattern is no date either: its format error would only say the same twice."""
+    flagged = {tuple(e.absolute_path) for e in errors if e.validator != "format"}
+    return [e for e in errors if e.validator != "format" or tuple(e.absolute_path) not in flagged]
 
 
 def _most_specific(errors: Iterable[ValidationError]) -> list[ValidationError]:
@@ -53,6 +105,9 @@ def _sentence(error: ValidationError) -> str:
         extra = ", ".join(sorted(set(error.instance) - set(schema.get("properties") or {})))
         return f"Config field `{where}` has unknown field(s) {extra}: remove them."
     given = "(hidden)" if schema.get("airbyte_secret") else _show(error.instance)
+    if error.validator == "format" and schema.get("format") in _DATE_FORMATS:
+        what = "a date that exists" if schema["format"] == "date" else "a date and time that exist"
+        return f"Config field `{where}` is {given}: expected {what}: {_expected(schema)}."
     return f"Config field `{where}` is {given}: expected {_expected(schema)}."
 
 

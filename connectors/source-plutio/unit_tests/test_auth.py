@@ -9,7 +9,7 @@ from airbyte_cdk.models import FailureType, Status, SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from freezegun import freeze_time
 
-from plutio_api import (config, page, read_streams, record, resource, responses, run_check, token_request,
+from plutio_api import (config, page, read_streams, record, resource, responses, run_check, the_end, token_request,
                         token_response)
 
 SINCE = "2024-01-01T00:00:00.000Z"
@@ -20,6 +20,7 @@ def test_given_valid_credentials_when_read_then_form_token_request_and_bearer_wi
     token = token_request()
     http_mocker.post(token, token_response())
     http_mocker.get(resource("people", since=SINCE), page([record("people", "p1", "2024-02-01T00:00:00.000Z")]))
+    the_end(http_mocker, "people", after=1)  # a page of 1: the end, or Plutio's cap? (the sync's probe)
 
     output = read_streams(config(), {"people": SyncMode.incremental})
 
@@ -32,12 +33,16 @@ def test_given_valid_credentials_when_read_then_form_token_request_and_bearer_wi
 def test_given_several_streams_when_read_then_one_token_call_serves_them_all(http_mocker):
     token = token_request()
     http_mocker.post(token, token_response())
-    http_mocker.get(resource("people", since=SINCE), page([record("people", "p1", "2024-02-01T00:00:00.000Z")]))
-    http_mocker.get(resource("statuses"), page([record("statuses", "s1")]))
-    http_mocker.get(resource("companies", since=SINCE), page([record("companies", "c1", "2024-02-01T00:00:00.000Z")]))
+    # Pages of page_size (1): full, so each stream's next page is asked for, whatever order the streams run in.
+    http_mocker.get(resource("people", 1, since=SINCE), page([record("people", "p1", "2024-02-01T00:00:00.000Z")]))
+    http_mocker.get(resource("statuses", 1), page([record("statuses", "s1")]))
+    http_mocker.get(resource("companies", 1, since=SINCE),
+                    page([record("companies", "c1", "2024-02-01T00:00:00.000Z")]))
+    for path, since in (("people", SINCE), ("statuses", None), ("companies", SINCE)):
+        http_mocker.get(resource(path, 1, skip=1, since=since), page([]))
 
-    output = read_streams(config(), {"people": SyncMode.incremental, "statuses": SyncMode.full_refresh,
-                                     "companies": SyncMode.incremental})
+    output = read_streams(config(page_size=1), {"people": SyncMode.incremental, "statuses": SyncMode.full_refresh,
+                                                "companies": SyncMode.incremental})
 
     assert sorted(r.record.data["_id"] for r in output.records) == ["c1", "p1", "s1"]
     http_mocker.assert_number_of_calls(token, 1)
@@ -50,6 +55,7 @@ def test_given_token_rejected_mid_sync_when_read_then_token_renewed_once_and_cal
     http_mocker.get(resource("people", since=SINCE), responses.error(401))
     http_mocker.get(resource("people", since=SINCE, token="mock-access-token-2"),
                     page([record("people", "p1", "2024-02-01T00:00:00.000Z")]))
+    http_mocker.get(resource("people", skip=1, token="mock-access-token-2"), page([]))  # the sync's probe
 
     output = read_streams(config(), {"people": SyncMode.incremental})
 
@@ -67,6 +73,8 @@ def test_given_token_close_to_expiry_when_next_sync_then_token_renewed_before_it
                              token_response("mock-access-token-2")])
     http_mocker.get(resource("statuses"), page([record("statuses", "s1")]))
     http_mocker.get(resource("statuses", token="mock-access-token-2"), page([record("statuses", "s1")]))
+    for token_value in ("mock-access-token-1", "mock-access-token-2"):  # each sync's probe after its page of 1
+        http_mocker.get(resource("statuses", skip=1, token=token_value), page([]))
 
     with freeze_time(issued) as clock:
         read_streams(config(), {"statuses": SyncMode.full_refresh})

@@ -1,12 +1,14 @@
 """skip/limit paging: `limit` = page_size, `skip` grows by the records received, the end is the last page, and a
-server that serves fewer records than `limit` cannot cut a read short."""
+server that serves fewer records than `limit` (a cap Plutio does not document) cannot cut a read short."""
 
 from __future__ import annotations
 
+import pytest
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker, HttpResponse
 
-from plutio_api import config, page, read_streams, record, resource, responses, token_request, token_response
+from plutio_api import (config, page, people, read_streams, record, resource, responses, the_end, token_request,
+                        token_response)
 
 
 def statuses(count: int, start: int = 0) -> list[dict]:
@@ -42,20 +44,31 @@ def test_given_exact_multiple_of_page_size_when_read_then_one_empty_page_ends_th
     http_mocker.assert_number_of_calls(last, 1)
 
 
-@HttpMocker()
-def test_given_server_caps_pages_at_100_and_page_size_200_when_read_then_every_record_and_the_cap_logged(http_mocker):
-    http_mocker.post(token_request(), token_response())
-    calls = [resource("statuses", 200), resource("statuses", 200, skip=100), resource("statuses", 200, skip=200)]
-    http_mocker.get(calls[0], page(statuses(100)))
-    http_mocker.get(calls[1], page(statuses(100, 100)))
-    http_mocker.get(calls[2], page(statuses(32, 200)))
+@pytest.mark.parametrize("cap", [50, 100, 200])
+@pytest.mark.parametrize("page_size", [100, 200])
+def test_given_a_server_page_cap_when_read_then_every_record_in_the_minimum_calls_plus_at_most_one_probe(
+        cap, page_size):
+    # Plutio documents no largest `limit`: a page shorter than page_size is the end, or a cap; never assumed either.
+    served, since = min(cap, page_size), "2024-01-01T00:00:00.000Z"
+    everyone = people(230)
+    with HttpMocker() as http_mocker:
+        http_mocker.post(token_request(), token_response())
+        calls = [resource("people", page_size, skip=skip or None, since=since) for skip in range(0, 230, served)]
+        for call, skip in zip(calls, range(0, 230, served)):
+            http_mocker.get(call, page(everyone[skip: skip + served]))
+        if cap < page_size:  # the first page is short and nothing is known yet: the sync's probe (unfiltered, past it)
+            calls.append(resource("people", page_size, skip=served))
+            http_mocker.get(calls[-1], page(everyone[served: served + cap]))
 
-    output = read_streams(config(page_size=200), {"statuses": SyncMode.full_refresh})
+        output = read_streams(config(page_size=page_size), {"people": SyncMode.incremental})
 
-    assert len(output.records) == 232
-    for call in calls:  # the minimum at a cap of 100: ceil(232 / 100) calls
-        http_mocker.assert_number_of_calls(call, 1)
-    assert output.is_in_logs("serves at most 100 records per call")
+        assert sorted(r.record.data["_id"] for r in output.records) == sorted(p["_id"] for p in everyone)
+        for call in calls:  # ceil(230 / served) pages (the minimum at that cap), plus the probe under a cap
+            http_mocker.assert_number_of_calls(call, 1)
+    if cap < page_size:
+        assert output.is_in_logs(f"serves at most {cap} records per call although `page_size` is {page_size}")
+    else:
+        assert output.is_in_logs(f"serves {page_size} records per call")
 
 
 @HttpMocker()
@@ -87,9 +100,12 @@ def test_given_comments_when_read_then_listed_per_task_with_entity_filter_and_ta
     http_mocker.post(token_request(), token_response())
     http_mocker.get(resource("tasks"), page([record("tasks", "t1", "2024-02-01T00:00:00.000Z"),
                                              record("tasks", "t2", "2024-02-01T00:00:00.000Z")]))
+    the_end(http_mocker, "tasks", after=2)  # 2 of 100: the end, or a cap of 2? (the sync's probe asks)
     for task_id, comment_ids in (("t1", ["c1", "c2"]), ("t2", [])):
         http_mocker.get(resource("comments", entityType="task", entityId=task_id),
                         page([record("comments", c, entityType="task", entityId=task_id) for c in comment_ids]))
+    # 2 comments: as long as the longest page served, so possibly capped too; the probe is spent: it reads on
+    the_end(http_mocker, "comments", after=2, entityType="task", entityId="t1")
 
     output = read_streams(config(), {"comments": SyncMode.full_refresh})
 

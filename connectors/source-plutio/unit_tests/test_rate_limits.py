@@ -6,7 +6,7 @@ from __future__ import annotations
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 
-from plutio_api import config, page, read_streams, record, resource, responses, token_request, token_response
+from plutio_api import config, page, read_streams, record, resource, responses, the_end, token_request, token_response
 
 
 def waits(sleeps) -> list[float]:
@@ -18,6 +18,7 @@ def test_given_429_with_retry_after_when_read_then_waits_that_long_and_retries(h
     http_mocker.post(token_request(), token_response())
     http_mocker.get(resource("statuses"), [responses.error(429, headers={"Retry-After": "7"}),
                                            page([record("statuses", "s1")])])
+    the_end(http_mocker, "statuses", after=1)
 
     output = read_streams(config(), {"statuses": SyncMode.full_refresh})
 
@@ -29,6 +30,7 @@ def test_given_429_with_retry_after_when_read_then_waits_that_long_and_retries(h
 def test_given_429_without_retry_after_when_read_then_backs_off_exponentially_and_retries(http_mocker, sleeps):
     http_mocker.post(token_request(), token_response())
     http_mocker.get(resource("statuses"), [responses.error(429), responses.error(429), page([record("statuses", "s1")])])
+    the_end(http_mocker, "statuses", after=1)
 
     output = read_streams(config(), {"statuses": SyncMode.full_refresh})
 
@@ -41,6 +43,7 @@ def test_given_three_502_when_read_then_recovers_in_seconds_not_minutes(http_moc
     http_mocker.post(token_request(), token_response())
     bad = responses.json({"message": "Bad gateway"}, 502)
     http_mocker.get(resource("statuses"), [bad, bad, bad, page([record("statuses", "s1")])])
+    the_end(http_mocker, "statuses", after=1)
 
     output = read_streams(config(), {"statuses": SyncMode.full_refresh})
 

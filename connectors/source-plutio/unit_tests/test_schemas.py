@@ -11,7 +11,8 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.test.mock_http import HttpMocker
 from connector_kit.manifest import load_manifest, resolve
 
-from plutio_api import SCHEMAS, config, page, read_streams, resource, responses, template, token_request, token_response
+from plutio_api import (SCHEMAS, config, page, read_streams, resource, responses, template, the_end, token_request,
+                        token_response)
 
 STREAMS = {s["name"]: s for s in resolve(load_manifest("source_plutio"))["streams"]}
 WITH_TEMPLATE = sorted(name for name in STREAMS if (responses.folder / f"{name}.json").exists() and name != "comments")
@@ -24,6 +25,7 @@ def test_given_vendor_payload_when_read_then_every_record_matches_schema(stream:
     with HttpMocker() as http_mocker:  # one mocker per parameter set (a decorator would share one)
         http_mocker.post(token_request(), token_response())
         http_mocker.get(resource(path, since="2024-01-01T00:00:00.000Z" if incremental else None), page(template(stream)))
+        the_end(http_mocker, path, after=len(template(stream)))
         output = read_streams(config(), {stream: SyncMode.incremental if incremental else SyncMode.full_refresh})
     schema = json.loads((SCHEMAS / f"{stream}.json").read_text())
     assert len(output.records) == 1
@@ -36,7 +38,9 @@ def test_given_comments_when_read_then_every_record_matches_schema(http_mocker) 
     task = template("tasks")[0]
     http_mocker.post(token_request(), token_response())
     http_mocker.get(resource("tasks"), page([task]))
+    the_end(http_mocker, "tasks", after=1)
     http_mocker.get(resource("comments", entityType="task", entityId=task["_id"]), page(template("comments")))
+    the_end(http_mocker, "comments", after=1, entityType="task", entityId=task["_id"])  # 1 of 1 served: it reads on
     output = read_streams(config(), {"comments": SyncMode.full_refresh})
     schema = json.loads((SCHEMAS / "comments.json").read_text())
     assert len(output.records) == 1

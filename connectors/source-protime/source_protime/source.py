@@ -15,6 +15,7 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteStateMessage,
     ConfiguredAirbyteCatalog,
+    FailureType,
     StreamDescriptor,
     SyncMode,
 )
@@ -75,7 +76,7 @@ class SourceProtime(ManifestSource):
                 yield from self.engine(config, catalog, state).read(logger, config, declarative, state)
             except Exception as error:  # noqa: BLE001 - the delta streams still run; the error is raised below
                 engine_error = error
-        delta_failed = False
+        failure_types: list[FailureType] = []
         if deltas:
             resolved = resolve(self.prepare_manifest(copy.deepcopy(self.manifest), config, catalog))
             windowed = {s["name"] for s in resolved["streams"] if "incremental_sync" in s}
@@ -87,17 +88,30 @@ class SourceProtime(ManifestSource):
                 try:
                     yield from reader.read()
                 except Exception as error:  # noqa: BLE001 - reported with its stream by the entry point
-                    descriptor = StreamDescriptor(name=name)
-                    yield AirbyteTracedException.from_exception(error, stream_descriptor=descriptor) \
-                        .as_sanitized_airbyte_message(stream_descriptor=descriptor)
-                    delta_failed = True
-        if delta_failed:
+                    traced = _traced(error, StreamDescriptor(name=name))
+                    failure_types.append(traced.failure_type)
+                    yield traced.as_sanitized_airbyte_message()
+        if failure_types:
             if engine_error is not None and not _is_summary(engine_error):
-                yield AirbyteTracedException.from_exception(engine_error).as_sanitized_airbyte_message()
+                traced = _traced(engine_error)
+                failure_types.append(traced.failure_type)
+                yield traced.as_sanitized_airbyte_message()
             raise AirbyteTracedException(message="Some streams did not sync; see their errors.",
-                                         internal_message=SUMMARY)
+                                         internal_message=SUMMARY, failure_type=_overall(failure_types))
         if engine_error is not None:
             raise engine_error
+
+
+def _traced(error: Exception, stream: Optional[StreamDescriptor] = None) -> AirbyteTracedException:
+    """The error as a TRACE-able exception that keeps the failure type the kit chose (`from_exception` alone makes
+    every failure a system_error: a revoked credential would no longer ask the user to fix the credentials)."""
+    kept = {"failure_type": error.failure_type} if isinstance(error, AirbyteTracedException) else {}
+    return AirbyteTracedException.from_exception(error, stream_descriptor=stream, **kept)
+
+
+def _overall(types: list[FailureType]) -> FailureType:
+    """config_error only when every failure is one (as the entry point's final report decides)."""
+    return FailureType.config_error if set(types) == {FailureType.config_error} else FailureType.system_error
 
 
 # The CDK's closing exception after stream failures (the entry point composes its report from the streams' own).

@@ -10,7 +10,11 @@
   dateTo, ids; results newest `date` first.
 - Legacy `GET /transactions` answers 410 ENDPOINT_DEPRECATED.
 - Rate limits per endpoint per minute (360 by default) with the documented 429 body and headers.
-- Errors use the envelope {"code", "codeDescription", "message"}.
+- Errors use the envelope {"code", "codeDescription", "message"}. The item-level endpoints (`/accounts`,
+  `/investments`, `/loans`, `/identity`) answer 404 ITEM_NOT_FOUND for an item that does not exist (any more).
+- A test can delete an item in the middle of a sync: after `delete_item_mid_sync(item_id)`, the item (with its
+  accounts, transactions, bills, investments, loans and identity) is deleted just before the first request for
+  anything under it is answered: the sync has listed it, then finds it gone.
 """
 
 from __future__ import annotations
@@ -73,6 +77,7 @@ class PluggyEmulator(Emulator):
         self.keys: dict[str, float] = {}  # apiKey -> expiry (epoch seconds)
         self._lock = threading.Lock()
         self._selections: dict[tuple, list[dict]] = {}  # /v2/transactions query -> its rows (see _selected_transactions)
+        self._delete_when_asked: set[str] = set()  # items deleted when a request first asks for their data
         self._seed_data()
 
     # ---- seeded data -----------------------------------------------------------------------------------
@@ -217,6 +222,30 @@ class PluggyEmulator(Emulator):
             self._selections.clear()
         return record
 
+    def delete_item(self, item_id: str) -> None:
+        """The user deleted the item (a bank connection): it and everything under it are gone."""
+        with self._lock:
+            accounts = {a["id"] for a in self.accounts if a["itemId"] == item_id}
+            investments = {i["id"] for i in self.investments if i["itemId"] == item_id}
+            self.items = [i for i in self.items if i["id"] != item_id]
+            self.accounts = [a for a in self.accounts if a["itemId"] != item_id]
+            self.investments = [i for i in self.investments if i["itemId"] != item_id]
+            self.loans = [x for x in self.loans if x["itemId"] != item_id]
+            self.identities.pop(item_id, None)
+            for account_id in accounts:
+                self.transactions.pop(account_id, None)
+                self.bills.pop(account_id, None)
+            for investment_id in investments:
+                self.investment_transactions.pop(investment_id, None)
+            self._selections.clear()
+
+    def delete_item_mid_sync(self, item_id: str) -> None:
+        """One-shot fault: delete the item just before the first request for its accounts (or anything else under
+        it) is answered. The sync listed it (it knows the id), then finds it gone, whichever of its streams asks first
+        and whatever its HTTP cache holds."""
+        with self._lock:
+            self._delete_when_asked.add(item_id)
+
     def connector_config(self) -> dict:
         return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "base_url": self.url}
 
@@ -229,6 +258,7 @@ class PluggyEmulator(Emulator):
         self.keys.clear()
         self.rate_limit.reset()
         self._selections.clear()
+        self._delete_when_asked.clear()
         self._seed_data()
 
     def admin(self, action: str, payload: Any) -> Any:
@@ -236,6 +266,9 @@ class PluggyEmulator(Emulator):
             return self.add_transactions(payload["accountId"], int(payload.get("count", 1)))
         if action == "accounts":
             return self.accounts
+        if action == "delete-item-mid-sync":
+            self.delete_item_mid_sync(payload["itemId"])
+            return {"ok": True}
         raise KeyError(action)
 
     # ---- auth and limits -------------------------------------------------------------------------------
@@ -318,6 +351,20 @@ class PluggyEmulator(Emulator):
                           "INVALID_PARAMETERS")
         return None
 
+    def _unknown_item(self, request: Request) -> Response | None:
+        """400 without `itemId`, 404 ITEM_NOT_FOUND for an item that does not exist; None for a known item."""
+        item_id = request.arg("itemId")
+        if not item_id:
+            return _error(400, "itemId is required", "INVALID_PARAMETERS")
+        with self._lock:
+            asked = item_id in self._delete_when_asked
+            self._delete_when_asked.discard(item_id)
+        if asked:
+            self.delete_item(item_id)
+        if not any(i["id"] == item_id for i in self.items):
+            return _error(404, "Item not found", "ITEM_NOT_FOUND")
+        return None
+
     # ---- routes ----------------------------------------------------------------------------------------
     @route("GET", r"/v2/items")
     def list_items(self, request: Request) -> Response:
@@ -333,9 +380,9 @@ class PluggyEmulator(Emulator):
 
     @route("GET", r"/accounts")
     def list_accounts(self, request: Request) -> Response:
+        if (bad := self._unknown_item(request)) is not None:
+            return bad
         item_id = request.arg("itemId")
-        if not item_id:
-            return _error(400, "itemId is required", "INVALID_PARAMETERS")
         kind = request.arg("type")
         return self._page(request, [a for a in self.accounts if a["itemId"] == item_id
                                     and (kind is None or a["type"] == kind)])
@@ -395,9 +442,9 @@ class PluggyEmulator(Emulator):
 
     @route("GET", r"/investments")
     def list_investments(self, request: Request) -> Response:
+        if (bad := self._unknown_item(request)) is not None:
+            return bad
         item_id = request.arg("itemId")
-        if not item_id:
-            return _error(400, "itemId is required", "INVALID_PARAMETERS")
         return self._page(request, [i for i in self.investments if i["itemId"] == item_id])
 
     @route("GET", r"/investments/(?P<id>[^/]+)/transactions")
@@ -409,13 +456,15 @@ class PluggyEmulator(Emulator):
 
     @route("GET", r"/loans")
     def list_loans(self, request: Request) -> Response:
+        if (bad := self._unknown_item(request)) is not None:
+            return bad
         item_id = request.arg("itemId")
-        if not item_id:
-            return _error(400, "itemId is required", "INVALID_PARAMETERS")
         return self._page(request, [x for x in self.loans if x["itemId"] == item_id])
 
     @route("GET", r"/identity")
     def get_identity(self, request: Request) -> Response:
+        if (bad := self._unknown_item(request)) is not None:
+            return bad
         identity = self.identities.get(request.arg("itemId") or "")
         return Response(200, identity) if identity else _error(404, "Identity not found", "IDENTITY_NOT_FOUND")
 
