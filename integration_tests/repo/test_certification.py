@@ -90,6 +90,7 @@ def test_given_each_edition_then_it_is_manifest_only_on_the_sdm_image_at_the_cdk
     ConnectorMetadataDefinitionV0.model_validate(metadata(connector, "manifest-only"))
     assert manifest_only_problems(data, CDK_VERSION) == []
     assert (EDITIONS / connector / "manifest.yaml").is_file()
+    assert data["registryOverrides"] == {"oss": {"enabled": True}, "cloud": {"enabled": True}}  # M-6, the file's part
 
 
 @pytest.mark.parametrize(("connector", "form"), FORMS)
