@@ -12,6 +12,7 @@ measure what the edition passes of the package's suite (editions/CERTIFICATION.m
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -49,8 +50,12 @@ def run_source(edition: str, tmp: Path, connector: str, verb: str, config: Optio
 
 
 def shim(edition: str, connector: str, folder: Path) -> str:
-    """An executable that runs `edition` of `connector` with the arguments it is given."""
+    """An executable that runs `edition` of `connector` with the arguments it is given (written once, atomically:
+    the tests run it from several threads at once)."""
     path = folder / connector
-    path.write_text("#!/bin/sh\nexec " + " ".join(f"'{part}'" for part in command(edition, connector)) + ' "$@"\n')
-    path.chmod(0o755)
+    if not path.exists():
+        draft = folder / f".{connector}.{os.getpid()}"
+        draft.write_text("#!/bin/sh\nexec " + " ".join(f"'{part}'" for part in command(edition, connector)) + ' "$@"\n')
+        draft.chmod(0o755)
+        draft.replace(path)
     return str(path)
