@@ -5,7 +5,8 @@
 
 Every `connector_kit.testing.cli.cli("source-<name>")` (what `run_connector` and the tests call) then names a shim
 that runs the edition (source_runner.py); destinations and other commands are left alone. A measurement tool: the
-suite's package-only assertions (the kit's entry point) fail on the manifest-only edition by design.
+suite's package-only assertions (the kit's entry point) fail on the manifest-only edition by design. The fault matrix
+rewrites integration_tests/RELIABILITY.md as it runs: restore it afterwards (`git checkout`), it describes the package.
 """
 
 from __future__ import annotations
