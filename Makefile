@@ -6,18 +6,22 @@ STAMP := $(VENV)/.installed
 # Connectors are the directories with a metadata.yaml; connector-kit is the library they share.
 CONNECTORS := $(patsubst connectors/%/metadata.yaml,%,$(sort $(wildcard connectors/*/metadata.yaml)))
 SOURCES := $(filter source-%,$(CONNECTORS))
-PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS)) pipeline
+# editions/generator (connector_editions) is a build tool of the venv: no image installs it.
+PACKAGES := connectors/connector-kit sandbox $(addprefix connectors/,$(CONNECTORS)) pipeline editions/generator
+# The manifest-only edition of each source (make manifest-only): the folders with a manifest.yaml.
+EDITIONS := $(patsubst %/manifest.yaml,%,$(sort $(wildcard editions/manifest-only/source-*/manifest.yaml)))
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench bench-scale lint lock builder-manifests images clean
+.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench bench-scale lint lock builder-manifests manifest-only images clean
 
 install: $(STAMP)
 
 # A fresh venv with the exact pins of requirements.lock, every file checked against the lock's hashes
-# (--require-hashes), then the kit, the sandbox, every connector and the pipeline (editable, --no-deps: their
-# dependencies are in the lock, and a local folder has no hash to check).
-$(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml pipeline/pyproject.toml
+# (--require-hashes), then the kit, the sandbox, every connector, the pipeline and the editions' generator (editable,
+# --no-deps: their dependencies are in the lock, and a local folder has no hash to check).
+$(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/pyproject.toml) sandbox/pyproject.toml \
+  pipeline/pyproject.toml editions/generator/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv bootstraps the install once, itself hash-checked (requirements-bootstrap.lock: every file of that uv
 	@# release); the lock then pins the venv's uv (PyAirbyte's dependency). -qq: pip's own warnings off, errors
@@ -61,10 +65,11 @@ expected-records: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests/acceptance -k expected_records --update-expected-records
 
 # Airbyte's standard (acceptance) tests: `airbyte-cdk connector test`, through a wrapper that only filters the
-# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here.
+# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here. On every connector package
+# and on every manifest-only edition folder (each folder's conftest.py starts its sandbox, as the packages' do).
 standard-tests: install
-	@set -e; for c in $(CONNECTORS); do echo "== standard tests: $$c"; \
-	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test connectors/$$c \
+	@set -e; for c in $(addprefix connectors/,$(CONNECTORS)) $(EDITIONS); do echo "== standard tests: $$c"; \
+	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test $$c \
 	    --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
 
 # The main job on the embedded default: the sandbox, pipeline/examples/sandbox.yaml run twice (DuckDB cache, Plecto).
@@ -95,8 +100,12 @@ bench: install
 bench-scale: install
 	$(BIN)/python bench/scale.py
 
-builder-manifests: install
-	$(BIN)/python -m connector_kit.builder
+# Each source's manifest-only edition, editions/manifest-only/<source>/, generated from its package (committed:
+# a repo test fails when they differ). Its manifest.yaml and components.py are also what the Connector Builder imports.
+manifest-only: install
+	$(BIN)/python -m connector_editions manifest-only
+
+builder-manifests: manifest-only
 
 # Every connector image built offline with podman from its own Dockerfile and run as Airbyte runs it, beside the
 # venv, against the sandbox (images/run.py). The images install the wheels requirements-runtime.lock names, which

@@ -495,6 +495,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"tampered file (a hash of {RUNTIME_LOCK.name} changed): {tampered}", flush=True)
     podman("image", "prune", "-f")  # images these builds replaced, the broken builds' layers; the cache stays
     run_all(selected)
+    from manifest_only import build_and_run  # the manifest-only editions' images, beside the venv (manifest_only.py)
+    selected += build_and_run(args.only, key, selected[0].base_image)
     print()
     print(table(selected))
     print(f"\nbroken dependency check: {'passed' if broken_ok else 'FAILED'} ({broken})")

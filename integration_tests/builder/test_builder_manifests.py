@@ -1,16 +1,16 @@
-"""The Connector Builder manifests that `python -m connector_kit.builder` generates.
+"""What the Connector Builder imports: each source's self-contained manifest.yaml and bundled components.py.
 
-The tool runs once into a temporary directory. For each declarative source the generated manifest must be
-self-contained (no file schema loader, no `$ref` outside the manifest, custom classes in module `components`),
-carry for every stream, parent streams included, an inline schema equal to the repo's schema file as the CDK
-loads it (shared `$ref`s inlined), and work as the Builder runs it: the CDK's ConcurrentDeclarativeSource with
-components.py injected through the config (`__injected_components_py`, checksum, AIRBYTE_ENABLE_UNSAFE_CODE),
-passing `check` and listing every stream in `discover` against the vendor's sandbox emulator.
+The manifest-only edition's manifest and components (connector_editions, `make manifest-only`) are what a user pastes
+into the Builder. Generated once into a temporary directory, each must be self-contained (no file schema loader, no
+`$ref` outside the manifest, custom classes in module `components`, no import of connector_kit or of the package),
+carry for every stream, parent streams included, an inline schema equal to the repo's schema file as the CDK loads
+it, and work as the Builder runs it: the CDK's ConcurrentDeclarativeSource with components.py injected through the
+config (`__injected_components_py`, checksum, AIRBYTE_ENABLE_UNSAFE_CODE), passing `check` and listing every stream
+in `discover` against the vendor's sandbox emulator.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -22,16 +22,13 @@ from typing import Any, Iterator
 import pytest
 import yaml
 from airbyte_cdk.models import Status
-from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
-from airbyte_cdk.sources.declarative.parsers.custom_code_compiler import (
-    COMPONENTS_MODULE_NAME,
-    INJECTED_COMPONENTS_PY,
-    INJECTED_COMPONENTS_PY_CHECKSUMS,
-    SDM_COMPONENTS_MODULE_NAME,
-)
 from airbyte_cdk.sources.utils.schema_helpers import ResourceSchemaLoader
-from connector_kit import builder
+from connector_editions.bundle import imported_modules
+from connector_editions.loading import builder_source, custom_code_allowed
+from connector_editions.schemas import BuildError
+from connector_editions.self_contained import PackagedSource, items, self_contained
 from connector_kit.manifest import resolve
+
 from conftest import REPO
 
 # connector -> (package, emulator): every declarative source of the repo.
@@ -44,9 +41,9 @@ LOGGER = logging.getLogger("airbyte.builder-test")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    out = tmp_path_factory.mktemp("builder")
-    run = subprocess.run([sys.executable, "-m", "connector_kit.builder", "--output-dir", str(out)], capture_output=True,
-                         text=True, timeout=120, cwd=REPO)
+    out = tmp_path_factory.mktemp("editions")
+    run = subprocess.run([sys.executable, "-m", "connector_editions", "manifest-only", "--output-dir", str(out)],
+                         capture_output=True, text=True, timeout=300, cwd=REPO)
     assert run.returncode == 0, run.stderr
     return out, run.stdout
 
@@ -58,21 +55,6 @@ def generated(built: tuple[Path, str], connector: str) -> dict[str, Any]:
 def original(connector: str) -> dict[str, Any]:
     package = SOURCES[connector][0]
     return yaml.safe_load((REPO / "connectors" / connector / package / "manifest.yaml").read_text())
-
-
-def as_the_cdk_sees_it(manifest: dict[str, Any]) -> dict[str, Any]:
-    return resolve(manifest)
-
-
-def items(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str, Any]]:
-    """(path, key, value) of every mapping entry, however deep."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield path, key, value
-            yield from items(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from items(value, path + (index,))
 
 
 def named_streams(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict[str, Any]]]:
@@ -88,22 +70,20 @@ def named_streams(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, dict[str
             yield from named_streams(value, path + (index,))
 
 
-def test_given_repo_when_tool_runs_then_one_manifest_and_components_per_connector_with_notes(built):
+def test_given_repo_when_generated_then_one_manifest_and_components_per_source_with_what_it_lacks(built):
     out, stdout = built
     assert set(SOURCES) >= {"source-pluggy", "source-plutio", "source-protime"}
     for connector in SOURCES:
         manifest = generated(built, connector)
-        line = f"{connector}: {out / connector / 'manifest.yaml'} ({len(manifest['streams'])} streams)"
-        assert line in stdout.splitlines(), stdout
+        assert f"{connector}: {out / connector} ({len(manifest['streams'])} streams)" in stdout.splitlines(), stdout
         assert (out / connector / "components.py").is_file()
-        assert [s["name"] for s in manifest["streams"]] == [s["name"] for s in as_the_cdk_sees_it(original(connector))["streams"]]
-    notes = [line for line in stdout.splitlines() if "Python-only features" in line]
-    assert len(notes) == len(SOURCES), stdout
-    assert "(every source) the entry point's checks" in stdout
+        assert [s["name"] for s in manifest["streams"]] == [s["name"] for s in resolve(original(connector))["streams"]]
+    assert "not in this edition: the package's entry point" in stdout
+    assert "SourceProtime.read: In delta mode" in stdout
 
 
 @pytest.mark.parametrize("connector", sorted(SOURCES))
-def test_given_builder_manifest_then_it_loads_no_file(built, connector):
+def test_given_builder_manifest_then_it_loads_no_file_and_its_components_import_nothing_of_ours(built, connector):
     package = SOURCES[connector][0]
     manifest = generated(built, connector)
 
@@ -117,8 +97,7 @@ def test_given_builder_manifest_then_it_loads_no_file(built, connector):
             assert value.startswith("components."), f"{where}: {value}"
     assert package not in json.dumps({k: v for k, v in manifest.items() if k != "spec"})
 
-    resolved = as_the_cdk_sees_it(manifest)
-    streams = list(named_streams(resolved))
+    streams = list(named_streams(resolve(manifest)))
     assert {path[:1] for path, _ in streams} >= {("streams",)}
     for path, stream in streams:
         loader = stream.get("schema_loader")
@@ -127,7 +106,8 @@ def test_given_builder_manifest_then_it_loads_no_file(built, connector):
         assert "$ref" not in json.dumps(loader["schema"]), path
 
     components = (built[0] / connector / "components.py").read_text()
-    assert f"import {package}" not in components and f"from {package}" not in components
+    # `from connector_kit import calls` (auth.py) was left in the bundle before: it loaded only where the kit is installed.
+    assert [m for m in imported_modules(components) if m.split(".")[0] in ("connector_kit", package)] == []
     # The Builder exec()s the text before registering module `components`: @dataclass needs real annotations.
     assert not re.search(r"^from __future__ import annotations", components, re.MULTILINE)
 
@@ -136,64 +116,46 @@ def test_given_builder_manifest_then_it_loads_no_file(built, connector):
 def test_given_builder_manifest_then_each_inline_schema_equals_the_repo_schema_file(built, connector):
     package, vendor = SOURCES[connector]
     manifest = generated(built, connector)
-    resolved = as_the_cdk_sees_it(manifest)
     # The CDK's own JsonFileSchemaLoader path: schemas/<vendor>/ through the package symlink, shared $refs resolved.
     repo_schemas = ResourceSchemaLoader(package)
     checked = set()
-    for path, stream in named_streams(resolved):
+    for path, stream in named_streams(resolve(manifest)):
         name = stream["$parameters"]["name"]
         assert (REPO / "schemas" / vendor / f"{name}.json").is_file(), name
         expected = repo_schemas.get_schema(name)
         assert "$ref" not in json.dumps(expected)
         assert stream["schema_loader"]["schema"] == expected, f"{'/'.join(map(str, path))} ({name})"
         checked.add(name)
-    assert checked >= {s["name"] for s in resolved["streams"]}
-    # A schema without $ref is the file itself, byte for byte once parsed.
-    for name in checked:
+    assert checked >= {s["name"] for s in resolve(manifest)["streams"]}
+    for name in checked:  # a schema without $ref is the file itself, byte for byte once parsed
         raw = json.loads((REPO / "schemas" / vendor / f"{name}.json").read_text())
         if "$ref" not in json.dumps(raw):
             assert manifest["schemas"][name] == raw, name
 
 
-@pytest.fixture
-def isolated_components_module() -> Iterator[None]:
-    """The injected code registers itself as `components`: leave sys.modules as the test found it."""
-    saved = {name: sys.modules.pop(name, None) for name in (COMPONENTS_MODULE_NAME, SDM_COMPONENTS_MODULE_NAME)}
-    yield
-    for name, module in saved.items():
-        sys.modules.pop(name, None)
-        if module is not None:
-            sys.modules[name] = module
-
-
 @pytest.mark.parametrize("connector", sorted(SOURCES))
 def test_given_builder_manifest_and_injected_components_when_run_in_cdk_then_check_passes_and_discover_lists_all(
-        built, connector, start_emulator, no_proxy, isolated_components_module, monkeypatch):
-    monkeypatch.setenv("AIRBYTE_ENABLE_UNSAFE_CODE", "true")
+        built, connector, start_emulator, no_proxy):
     emulator = start_emulator(SOURCES[connector][1])
     manifest = generated(built, connector)
     components = (built[0] / connector / "components.py").read_text()
-    config = {
-        **emulator.connector_config(),
-        INJECTED_COMPONENTS_PY: components,
-        INJECTED_COMPONENTS_PY_CHECKSUMS: {"md5": hashlib.md5(components.encode()).hexdigest()},
-    }
+    config = emulator.connector_config()
 
-    source = ConcurrentDeclarativeSource(catalog=None, config=config, state=None, source_config=manifest)
-
-    module = source.components_module
-    assert module is not None and module.__name__ == "components" and not hasattr(module, "__file__")
-    assert sys.modules["components"] is module  # what `components.X` class names import
-    status = source.check(LOGGER, config)
+    with custom_code_allowed():
+        source = builder_source(manifest, components, config)
+        module = source.components_module
+        assert module is not None and module.__name__ == "components" and not hasattr(module, "__file__")
+        assert sys.modules["components"] is module  # what `components.X` class names import
+        status = source.check(LOGGER, config)
+        catalog = source.discover(LOGGER, config)
     assert status.status == Status.SUCCEEDED, status.message
-    catalog = source.discover(LOGGER, config)
-    resolved = as_the_cdk_sees_it(manifest)
+    resolved = resolve(manifest)
     assert [s.name for s in catalog.streams] == [s["name"] for s in resolved["streams"]]
     for stream, declared in zip(catalog.streams, resolved["streams"]):
         assert stream.json_schema == declared["schema_loader"]["schema"], stream.name
 
 
-# ---- the tool on a small made-up repo: default file loader, shared fragment, missing files -----------------------
+# ---- the shared function on a small made-up repo: default file loader, shared fragment, missing files -----------
 FAKE_MANIFEST = """
 version: 7.39.1
 type: DeclarativeSource
@@ -219,7 +181,7 @@ spec: {type: Spec, connection_specification: {type: object, properties: {}}}
 
 
 @pytest.fixture
-def fake_repo(tmp_path: Path) -> Path:
+def fake_source(tmp_path: Path) -> PackagedSource:
     """A repo with one declarative source: `a` on a JsonFileSchemaLoader, `b` on the default loader."""
     package = tmp_path / "connectors" / "source-fake" / "source_fake"
     package.mkdir(parents=True)
@@ -232,33 +194,19 @@ def fake_repo(tmp_path: Path) -> Path:
     (schemas / "a.json").write_text(json.dumps({"type": "object", "properties": {
         "id": {"type": "string"}, "total": {"$ref": "money.json"}}}))
     (schemas / "b.json").write_text(json.dumps({"type": "object", "properties": {"id": {"type": "integer"}}}))
-    return tmp_path
+    return PackagedSource("source-fake", package, tmp_path)
 
 
-def run_tool(repo: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> subprocess.CompletedProcess:
-    """The tool run in-process from `repo` (its default repo is the working directory)."""
-    monkeypatch.chdir(repo)
-    capsys.readouterr()
-    returncode = builder.main([])
-    out = capsys.readouterr()
-    return subprocess.CompletedProcess(args=["connector_kit.builder"], returncode=returncode, stdout=out.out,
-                                       stderr=out.err)
+def test_given_default_loader_and_shared_ref_when_made_self_contained_then_both_streams_inline_and_discoverable(
+        fake_source):
+    contained = self_contained(fake_source)
 
-
-def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline_and_discoverable(
-        fake_repo, capsys, monkeypatch):
-    run = run_tool(fake_repo, capsys, monkeypatch)
-
-    assert run.returncode == 0, run.stderr
-    assert "source-fake: build/builder/source-fake/manifest.yaml (2 streams)" in run.stdout
-    assert "none of its own" in run.stdout  # no source class: nothing Python-only beyond the kit's entry point
-    manifest = yaml.safe_load((fake_repo / "build" / "builder" / "source-fake" / "manifest.yaml").read_text())
+    manifest = contained.manifest
+    assert contained.components is None and contained.class_names == ()
     assert "loader" not in manifest["definitions"]  # the file loader definition is gone, not left unused
-    assert not (fake_repo / "build" / "builder" / "source-fake" / "components.py").exists()
     assert manifest["schemas"]["a"]["properties"]["total"] == {"type": ["null", "object"],
                                                                "properties": {"amount": {"type": "number"}}}
-    source = ConcurrentDeclarativeSource(catalog=None, config={}, state=None, source_config=manifest)
-    catalog = source.discover(LOGGER, {})
+    catalog = builder_source(manifest, None).discover(LOGGER, {})
     assert {s.name: s.json_schema for s in catalog.streams} == manifest["schemas"]
 
 
@@ -266,15 +214,12 @@ def test_given_default_loader_and_shared_ref_when_built_then_both_streams_inline
     ("schemas/fake/b.json", "schema file schemas/fake/b.json is missing"),
     ("schemas/fake/shared/money.json", "$ref 'money.json' names schemas/fake/shared/money.json, which is missing"),
 ])
-def test_given_missing_schema_file_when_built_then_exit_1_naming_it_and_no_output(
-        fake_repo, missing, message, capsys, monkeypatch):
-    stale = fake_repo / "build" / "builder" / "source-fake"
-    stale.mkdir(parents=True)
-    (stale / "manifest.yaml").write_text("stale")
-    (fake_repo / missing).unlink()
+def test_given_missing_schema_file_when_made_self_contained_then_an_error_names_it(fake_source, missing, message,
+                                                                                   monkeypatch):
+    monkeypatch.chdir(fake_source.repo)
+    (fake_source.repo / missing).unlink()
 
-    run = run_tool(fake_repo, capsys, monkeypatch)
+    with pytest.raises(BuildError) as raised:
+        self_contained(fake_source)
 
-    assert run.returncode == 1
-    assert "error: source-fake: " in run.stderr and message in run.stderr, run.stderr
-    assert not stale.exists()
+    assert message in str(raised.value)

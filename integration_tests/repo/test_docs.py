@@ -15,8 +15,13 @@ from metadata_validator_rules import AIRBYTE_SYNC_MODES
 
 from conftest import CONNECTORS, SOURCES, connector_dir, printed_spec
 
-LAYOUT = ["Prerequisites", "Setup guide", "Supported sync modes", "Supported streams", "Performance considerations",
-          "Limitations", "Troubleshooting", "IP allow list", "Changelog"]
+# The `##` headings of every page, in Airbyte's order and capitals (its docs template, qa-checks.md), `{name}` the
+# connector's name in metadata.yaml; `IP allow list` goes before `Changelog` (writing-connector-docs.md).
+LAYOUT = ["Prerequisites", "Setup guide", "Set up {name}", "Set up the {name} connector in Airbyte",
+          "Supported sync modes", "Supported Streams", "Performance considerations", "Limitations & Troubleshooting",
+          "IP allow list", "Changelog"]
+SYNC_MODES_INTRO = ("The {name} {kind} connector supports the following "
+                    "[sync modes](https://docs.airbyte.com/cloud/core-concepts/#connection-sync-modes):")
 INTRO = "This page contains the setup guide and reference information for the"
 IP_ALLOW_LIST = ("If you use Airbyte Cloud and your organization restricts access to specific IPs, add the "
                  "[Airbyte Cloud IP addresses](https://docs.airbyte.com/platform/operating-airbyte/ip-allowlist) to "
@@ -40,9 +45,12 @@ def one_line(text: str) -> str:
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_given_each_docs_page_then_its_sections_are_airbytes_in_the_shared_order(connector):
     docs = page(connector)
-    assert docs.headings(1) == [metadata(connector)["name"]]
-    assert docs.headings(2) == LAYOUT
+    name = metadata(connector)["name"]
+    assert docs.headings(1) == [name]
+    assert docs.headings(2) == [heading.format(name=name) for heading in LAYOUT]
     assert INTRO in one_line(docs.text) and "<HideInUI>" in docs.text
+    kind = connector.split("-")[0]
+    assert SYNC_MODES_INTRO.format(name=name, kind=kind) in one_line(docs.section("Supported sync modes"))
 
 
 @pytest.mark.parametrize("connector", CONNECTORS)
@@ -55,7 +63,7 @@ def test_given_each_docs_page_then_its_sync_modes_table_names_airbytes_five_mode
 
 @pytest.mark.parametrize("connector", SOURCES)
 def test_given_each_source_page_then_its_streams_table_lists_exactly_the_manifests_streams(connector):
-    rows = table_rows(page(connector).section("Supported streams"))
+    rows = table_rows(page(connector).section("Supported Streams"))
     listed = [link_text(row[0]) for row in rows[1:]]
     declared = [stream_name(s) for s in streams(resolve(load_manifest(connector.replace("-", "_"))))]
     assert rows[0][0] == "Stream"
@@ -64,7 +72,7 @@ def test_given_each_source_page_then_its_streams_table_lists_exactly_the_manifes
 
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_given_each_docs_page_then_its_setup_guide_names_every_config_field(connector):
-    setup = page(connector).section("Setup guide")
+    setup = page(connector).section(f"Set up the {metadata(connector)['name']} connector in Airbyte")
     fields = printed_spec(connector)["connectionSpecification"]["properties"]
     assert [name for name in fields if f"`{name}`" not in setup] == []
 
