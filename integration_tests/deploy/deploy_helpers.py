@@ -59,8 +59,8 @@ def write_target(path: Path, stand_in: Any, editions: Path, kind: Optional[str] 
                               "workspace_id": config["workspace_id"], "client_id": "${AIRBYTE_CLIENT_ID}",
                               "client_secret": "${AIRBYTE_CLIENT_SECRET}", "editions_dir": str(editions)}
     if target["kind"] == "self-managed":
-        target["images"] = {"destination-plecto": "registry.example.com/airbyte/destination-plecto:0.2.0",
-                            **{s: f"registry.example.com/airbyte/{s}:0.2.0" for s in SOURCES}}
+        target["images"] = {"destination-plecto": "registry.example.com/airbyte/destination-plecto:0.3.0",
+                            **{s: f"registry.example.com/airbyte/{s}:0.3.0" for s in SOURCES}}
     target.update(changes)
     path.write_text(yaml.safe_dump({k: v for k, v in target.items() if v is not None}, sort_keys=False))
     return path

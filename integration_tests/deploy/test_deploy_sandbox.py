@@ -64,7 +64,7 @@ def test_given_the_example_when_deployed_self_managed_then_airbyte_holds_what_th
     [destination_definition] = stand_in.objects("destination_definitions")
     assert (destination_definition["name"], destination_definition["dockerRepository"],
             destination_definition["dockerImageTag"]) == ("destination-plecto",
-                                                          "registry.example.com/airbyte/destination-plecto", "0.2.0")
+                                                          "registry.example.com/airbyte/destination-plecto", "0.3.0")
     sources = {s["name"]: s for s in stand_in.objects("sources")}
     assert sorted(sources) == sorted(f"sandbox.{key}" for key in pipeline.sources)
     for key, source in pipeline.sources.items():

@@ -13,7 +13,7 @@ from connector_kit.testing.cli import run_connector
 
 from sandbox.protime import scope_of
 
-UA = "airbyte-source-protime/0.2.0"
+UA = "airbyte-source-protime/0.3.0"
 EMULATOR = ("protime", {"size": "small", "seed": 42, "page_size": 10})
 
 

@@ -9,6 +9,7 @@ every manifest-only edition, and shows each can fail.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import re
 import xml.etree.ElementTree as ElementTree
@@ -197,7 +198,20 @@ def parent_id_problems(stream: Mapping[str, Any], schema: Mapping[str, Any]) -> 
 
 
 # ---- E-1 / P-3: errors and backoff ----------------------------------------------------------------------------
-KIT_HANDLER = ".VendorErrorHandler"  # connector_kit.errors or components: 429 waits, 5xx retry, other 4xx fail
+def kit_handlers() -> set[str]:
+    """The class names of the kit's error handler and its subclasses in the packages (connector_kit.errors, or their
+    copies in an edition's `components`): 429 waits, 5xx retry with backoff, other 4xx fail."""
+    from connector_kit.errors import VendorErrorHandler
+
+    for package in ("source_pluggy", "source_plutio", "source_protime"):  # subclasses exist once imported
+        if importlib.util.find_spec(f"{package}.components"):
+            importlib.import_module(f"{package}.components")
+    found, todo = set(), [VendorErrorHandler]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
 
 
 def error_handler_problems(resolved: Mapping[str, Any]) -> list[str]:
@@ -206,7 +220,8 @@ def error_handler_problems(resolved: Mapping[str, Any]) -> list[str]:
         handler = node.get("error_handler") if node.get("type") == "HttpRequester" else None
         if handler is None:
             continue
-        if not str(handler.get("class_name", "")).endswith(KIT_HANDLER) and not handler.get("backoff_strategies"):
+        kit_handler = str(handler.get("class_name", "")).rpartition(".")[2] in kit_handlers()
+        if not kit_handler and not handler.get("backoff_strategies"):
             problems.append(f"a requester's error handler {handler.get('type')} has no backoff strategy")
         filters = handler.get("response_filters") or []
         codes = {code: f for f in filters for code in f.get("http_codes") or []}

@@ -9,7 +9,7 @@ every problem with its line and field.
     client_secret: ${AIRBYTE_CLIENT_SECRET}   # environment or the pipeline's env_file
     sources_as: manifest               # self-managed: manifest (the manifest-only edition) or image
     images:                            # self-managed: each image as pushed to the instance's registry
-      destination-plecto: registry.example.com/airbyte/destination-plecto:0.2.0
+      destination-plecto: registry.example.com/airbyte/destination-plecto:0.3.0
     editions_dir: ../editions          # default: editions/ at the repository root
 
 Relative paths are relative to the target file's folder.
@@ -52,7 +52,7 @@ TARGET_SCHEMA: dict[str, Any] = {
                        "edition (default) or each source's image (images: must name it). Cloud: the Cloud edition."},
         "images": {"type": "object", "description": "connector name -> repository:tag as the instance pulls it",
                    "additionalProperties": {"type": "string", "pattern": IMAGE,
-                                            "pattern_descriptor": "repository:tag, e.g. registry/name:0.2.0"}},
+                                            "pattern_descriptor": "repository:tag, e.g. registry/name:0.3.0"}},
         "editions_dir": {"type": "string", "minLength": 1},
     },
 }

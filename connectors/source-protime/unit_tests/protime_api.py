@@ -20,7 +20,7 @@ HOST = "https://acme.myprotime.eu"
 API = f"{HOST}/connector/protimeapi/api/v1"
 TOKEN_URL = "https://authentication.myprotime.eu/tenants/acme/connect/token"
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "protime"
-USER_AGENT = "airbyte-source-protime/0.2.0"
+USER_AGENT = "airbyte-source-protime/0.3.0"
 responses = Responses(Path(__file__).parent / "resource" / "http" / "response")
 template = responses.template
 

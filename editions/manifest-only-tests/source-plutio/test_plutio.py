@@ -39,9 +39,11 @@ def pagination() -> "components.SkipLimitPagination":
     return components.SkipLimitPagination(parameters={}, config={"page_size": 2}, page_size="{{ config['page_size'] }}")
 
 
-def answer(rows: int) -> requests.Response:
+def answer(rows: int, skip: int = 0) -> requests.Response:
     response = requests.Response()
     response.status_code, response._content = 200, str([{"_id": n} for n in range(rows)]).replace("'", '"').encode()
+    response.request = requests.Request("GET", f"{BASE}/statuses", params={"limit": 2, "skip": skip}).prepare()
+    response.url = response.request.url
     return response
 
 
@@ -49,15 +51,15 @@ def test_given_a_full_page_then_the_next_skip_is_past_it_and_an_empty_page_ends_
     paging = pagination()
     assert paging.initial_token is None and paging.get_page_size() == 2
     assert paging.next_page_token(answer(2), 2, None, None) == 2
-    assert paging.next_page_token(answer(2), 2, None, 2) == 4
-    assert paging.next_page_token(answer(0), 0, None, 4) is None
+    assert paging.next_page_token(answer(2, skip=2), 2, None, 2) == 4
+    assert paging.next_page_token(answer(0, skip=4), 0, None, 4) is None
     paging.reset()
 
 
 def test_given_a_short_page_after_a_full_one_then_it_is_the_last():
     paging = pagination()
     assert paging.next_page_token(answer(2), 2, None, None) == 2
-    assert paging.next_page_token(answer(1), 1, None, 2) is None
+    assert paging.next_page_token(answer(1, skip=2), 1, None, 2) is None
 
 
 # ---- the manifest ---------------------------------------------------------------------------------------------

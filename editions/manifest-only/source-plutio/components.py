@@ -3,6 +3,7 @@
 import base64
 import email.utils
 import hashlib
+import io
 import json
 import logging
 import orjson
@@ -28,15 +29,18 @@ from airbyte_cdk.sources.streams.call_rate import (
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record, StreamSlice, StreamState
-from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets
+from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets, filter_secrets, get_secrets, update_secrets
 from airbyte_cdk.utils.datetime_helpers import ab_datetime_parse
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from collections import Counter, OrderedDict
 from dataclasses import InitVar, dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 from isodate import parse_duration
 from typing import Any, ClassVar, Iterable, List, Mapping, MutableMapping, Optional, Union
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urljoin, urlsplit
+from urllib3 import HTTPResponse
+from urllib3.exceptions import DecodeError, ProtocolError, ReadTimeoutError, SSLError
 
 
 # ---- connector_kit/calls.py -----------------------------------------------------------------------------------
@@ -104,11 +108,75 @@ def forget_all_calls() -> None:
         _CALLS.clear()
 
 
+# ---- connector_kit/secret_forms.py ----------------------------------------------------------------------------
+"""The forms a secret takes on its way out: the one definition of what "mask a secret" covers.
+
+A secret leaves a program not only as itself. A token endpoint that echoes a form POST shows it URL-encoded,
+a JSON error body shows it JSON-escaped, a Python traceback shows its repr, and an HTTP Basic header shows
+`user:password` in base64. Masking only the plain value lets every one of those through, so every secret is
+masked in each of these forms:
+
+- plain, and as a Python repr writes it inside quotes;
+- URL-encoded: `quote` (keeps `/`), `quote(safe="")`, `quote_plus` and `quote_plus(safe="/")` (what a form body,
+  a query string or a URL holds), with the hex digits of each escape in either case (`%2F` and `%2f`);
+- JSON-escaped: as `json.dumps` writes it inside a string, with and without `ensure_ascii`, and with `/`
+  escaped as `\\/` (serializers that do so);
+- Basic auth: `base64("<user>:<secret>")` in UTF-8 and Latin-1 (`basic_auth_forms`), for a secret sent with a
+  user name (Plecto).
+
+Standard library only, on purpose: this module imports nothing of the kit or the CDK, so the connectors (through
+connector_kit.redact) and the pipeline's redactor (airbyte_pipeline.redaction) mask exactly the same forms.
+"""
+
+
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every form of `secret` in which it may appear in a text, longest first; [] for an empty secret."""
+    if not secret:
+        return []
+    encoded = {quote(secret), quote(secret, safe=""), quote_plus(secret), quote_plus(secret, safe="/")}
+    encoded |= {_PERCENT_ESCAPE.sub(lambda m: m[0].lower(), form) for form in encoded}
+    in_json = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    in_json |= {form.replace("/", "\\/") for form in in_json}
+    forms = {secret, repr(secret)[1:-1], *encoded, *in_json}
+    return sorted(forms, key=len, reverse=True)
+
+
+def basic_auth_forms(user: str, secret: str) -> list[str]:
+    """What an `Authorization: Basic ...` header carries for this user and secret: `user:secret` in base64, encoded
+    as UTF-8 and, where it can be, as Latin-1 (what requests sends for a text password)."""
+    forms = []
+    for encoding in ("utf-8", "latin-1"):
+        try:
+            raw = f"{user}:{secret}".encode(encoding)
+        except UnicodeEncodeError:
+            continue
+        forms.append(base64.b64encode(raw).decode("ascii"))
+    return list(dict.fromkeys(forms))
+
+
 # ---- connector_kit/redact.py ----------------------------------------------------------------------------------
-"""Short, secret-free descriptions of requests and bodies for messages a person reads."""
+"""Secrets out of everything a person reads: short, secret-free descriptions of requests and bodies, and the
+masking of every form of every secret (connector_kit.secret_forms) in what a connector prints.
+
+Every secret is registered here once: the config's `airbyte_secret` values (by the entry point, for sources and
+the destination alike) and each token or API key the connector obtains (by the authenticator). Registering a
+secret adds each of its forms to the CDK's filter (`airbyte_secrets_utils`, which the CDK applies to its own
+log lines and error messages) and to the kit's own list, which the entry point applies to every line it prints
+but records (`mask_line`) and every log record (`MaskSecrets`). The kit keeps its own list because the CDK's
+is replaced by the plain config values whenever a CDK entry point starts a command.
+"""
 
 
 BODY_QUOTE_CHARS = 160
+BODY_MASK_WINDOW = 1024 * 1024  # how much of a body is masked before its start is quoted (a secret is never cut)
+MASK = "****"  # what the CDK's filter writes too
+
+_SECRETS_LOCK = threading.Lock()
+_KNOWN_FORMS: set[str] = set()
+_FORMS_LONGEST_FIRST: tuple[str, ...] = ()  # replaced whole, so a reader never sees it half updated
 
 
 def endpoint_of(request: Any) -> str:
@@ -121,14 +189,106 @@ def endpoint_of(request: Any) -> str:
 def body_start(content: Any, limit: int = BODY_QUOTE_CHARS) -> str:
     """The first characters of a body, on one line, with known secrets masked; `(empty)` for no body."""
     if isinstance(content, bytes):
-        text = content[: limit * 4].decode("utf-8", errors="replace")
+        text = content[:BODY_MASK_WINDOW].decode("utf-8", errors="replace")
     else:
         text = str(content if content is not None else "")
-    text = " ".join(text.split())
+    text = " ".join(mask(text).split())  # masked before it is cut: a secret cut in two would no longer match
     if not text:
         return "(empty)"
-    quoted = text[:limit] + ("..." if len(text) > limit else "")
-    return filter_secrets(quoted)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+# ---- registering secrets ----------------------------------------------------------------------------------------
+def _remember(forms: Iterable[str]) -> list[str]:
+    """Add forms to the kit's list; returns those that were new."""
+    global _FORMS_LONGEST_FIRST
+    with _SECRETS_LOCK:
+        new = [form for form in dict.fromkeys(forms) if form and form not in _KNOWN_FORMS]
+        if new:
+            _KNOWN_FORMS.update(new)
+            _FORMS_LONGEST_FIRST = tuple(sorted(_KNOWN_FORMS, key=len, reverse=True))
+    return new
+
+
+def register_secret(secret: Any) -> None:
+    """Mask `secret` in every form (plain, URL-encoded, JSON-escaped) from now on: a token, an API key."""
+    for form in _remember(secret_forms(str(secret)) if secret not in (None, "") else []):
+        add_to_secrets(form)
+
+
+def register_config_secrets(connection_specification: Mapping[str, Any], config: Mapping[str, Any]) -> None:
+    """Mask every `airbyte_secret` value of the config in every form, and the Basic-auth form of each secret with
+    each other top-level text of the config (so `base64(username:password)` is masked without naming fields).
+
+    Like the CDK's own `set_up_secret_filter`, it sets the CDK's list afresh: to every form the kit knows."""
+    secrets = [str(value) for value in get_secrets(connection_specification, config) if value not in (None, "")]
+    users = [value for value in config.values() if isinstance(value, str) and value and value not in secrets]
+    forms = [form for secret in secrets for form in secret_forms(secret)]
+    forms += [form for user in users for secret in secrets for form in basic_auth_forms(user, secret)]
+    _remember(forms)
+    update_secrets(list(_FORMS_LONGEST_FIRST))
+
+
+def forget_all_secrets() -> None:
+    """Nothing masked any more (tests start each sync without secrets; a new process starts empty anyway)."""
+    global _FORMS_LONGEST_FIRST
+    with _SECRETS_LOCK:
+        _KNOWN_FORMS.clear()
+        _FORMS_LONGEST_FIRST = ()
+    update_secrets([])
+
+
+# ---- masking -------------------------------------------------------------------------------------------------------
+def mask(text: str) -> str:
+    """`text` with every form of every registered secret replaced by `****` (the longest first: a form may hold
+    another), then the CDK's own filter (secrets the CDK registered itself)."""
+    for form in _FORMS_LONGEST_FIRST:
+        if form in text:
+            text = text.replace(form, MASK)
+    return filter_secrets(text)
+
+
+_RECORD_LINE = '{"type":"RECORD"'
+
+
+def mask_line(line: str) -> str:
+    """A serialized Airbyte message with every secret masked in its texts (message, internal_message, stack_trace,
+    a log's message, a connection status...). The masking applies to the strings of the parsed message, never to
+    the serialized line, so a secret that looks like JSON syntax cannot break the line.
+
+    RECORD lines are left as they are: they are nearly all of a sync's output, so masking each one would cost
+    more than the rest of the run's own work, and a record holds what the API returned as data, never a value
+    the connector was given or obtained as a credential."""
+    if line.startswith(_RECORD_LINE) or mask(line) == line:
+        return line
+    try:
+        message = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return mask(line)
+    return orjson.dumps(_masked(message)).decode()
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
+class MaskSecrets(logging.Filter):
+    """A log filter: the record's message with every secret masked (the CDK's formatter masks only the forms the
+    CDK's list holds, and a destination's CDK entry point resets that list to the plain config values)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = mask(text)
+        if masked != text:
+            record.msg = masked
+            record.args = None
+        return True
 
 
 # ---- connector_kit/settings.py --------------------------------------------------------------------------------
@@ -141,6 +301,8 @@ DEFAULT_READ_TIMEOUT_SECONDS = 60
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_BACKOFF_SECONDS = 2.0
 MAX_BACKOFF_SECONDS = 60.0
+DEFAULT_REQUEST_DEADLINE_SECONDS = 300
+DEFAULT_MAX_RESPONSE_MB = 32
 
 SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     "read_timeout_seconds": {
@@ -182,6 +344,33 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
         "examples": [DEFAULT_BACKOFF_SECONDS],
         "order": 102,
     },
+    "request_deadline_seconds": {
+        "type": "integer",
+        "title": "Request deadline (seconds)",
+        "description": (
+            "The longest one call may take, its whole answer included, however the API drips it. A call past it "
+            "is retried like a timeout. Raise it only for an API known to send large answers slowly."
+        ),
+        "default": DEFAULT_REQUEST_DEADLINE_SECONDS,
+        "minimum": 1,
+        "maximum": 3600,
+        "examples": [DEFAULT_REQUEST_DEADLINE_SECONDS],
+        "order": 103,
+    },
+    "max_response_mb": {
+        "type": "integer",
+        "title": "Largest answer (MB)",
+        "description": (
+            "An answer larger than this, counted after decompression, is refused and the sync fails naming the "
+            "endpoint: it keeps a broken or hostile server from exhausting memory. Raise it only if the API really "
+            "sends pages this large."
+        ),
+        "default": DEFAULT_MAX_RESPONSE_MB,
+        "minimum": 1,
+        "maximum": 1024,
+        "examples": [DEFAULT_MAX_RESPONSE_MB],
+        "order": 104,
+    },
 }
 
 
@@ -192,6 +381,8 @@ class HttpSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     backoff_seconds: float = DEFAULT_BACKOFF_SECONDS
     max_backoff_seconds: float = MAX_BACKOFF_SECONDS
+    request_deadline_seconds: float = DEFAULT_REQUEST_DEADLINE_SECONDS
+    max_response_mb: float = DEFAULT_MAX_RESPONSE_MB
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> "HttpSettings":
@@ -206,7 +397,13 @@ class HttpSettings:
             max_retries=int(number("max_retries", DEFAULT_MAX_RETRIES)),
             # The CDK treats a zero wait as "no strategy answered": keep a floor above zero.
             backoff_seconds=max(0.01, number("retry_backoff_seconds", DEFAULT_BACKOFF_SECONDS)),
+            request_deadline_seconds=number("request_deadline_seconds", DEFAULT_REQUEST_DEADLINE_SECONDS),
+            max_response_mb=number("max_response_mb", DEFAULT_MAX_RESPONSE_MB),
         )
+
+    @property
+    def max_response_bytes(self) -> int:
+        return int(self.max_response_mb * 1024 * 1024)
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -303,6 +500,8 @@ def describe_attempt(response_or_exception: Any) -> str:
         return "no answer"
     if type(response_or_exception).__name__ == "UnexpectedBody":
         return "an answer that is not the documented shape"
+    if type(response_or_exception).__name__ == "DeadlineExceeded":
+        return "no complete answer within `request_deadline_seconds`"
     return type(response_or_exception).__name__
 
 
@@ -336,6 +535,181 @@ class RetryWaits(BackoffStrategy):
 def _endpoint(response_or_exception: Any) -> str:
     request = getattr(response_or_exception, "request", None)
     return "the request" if request is None else endpoint_of(request)
+
+
+# ---- connector_kit/bounds.py ----------------------------------------------------------------------------------
+"""Every answer bounded: an overall deadline per call, its body included, and a size bound after decompression.
+
+requests' timeouts bound each socket read, not a call: a server that drips one byte every few seconds keeps a
+call alive forever, and a small gzip body can inflate to gigabytes in `response.content`. So `ResponseBounds`
+reads the body itself, from a requests response hook (armed on every request), before anyone else does:
+
+- requests runs response hooks inside `Session.send` before it follows redirects and before it reads the body
+  (`stream=False`, as the CDK's HttpClient sends for JSON answers: a kit test pins both); requests-cache stores
+  an answer only after `Session.send` returns, so a refused answer is never cached;
+- it reads with urllib3's `read1`, which returns as soon as some bytes arrived and inflates at most that many
+  bytes per call (urllib3 >= 2.6), counting the decompressed bytes; over `max_response_mb` it stops reading and
+  raises `AnswerTooLarge` (the sync fails naming the endpoint and the setting; a retry would fetch it again);
+- a timer shuts the socket down at the deadline (`request_deadline_seconds` from the call's start: requests'
+  `response.elapsed` covers the connection and the headers), which ends a read blocked on a silent server;
+  `DeadlineExceeded` is a `requests` Timeout, so the call is retried like any timeout;
+- the bytes go back as a fresh urllib3 `HTTPResponse` over them in `response.raw` (public on both sides), so
+  `response.content`, `.json()` and requests-cache work unchanged.
+
+What remains unbounded: the header phase. The hook runs once the headers are in, and neither requests nor the
+CDK offers a public way to interrupt a server that drips its headers; each header byte still has to come within
+the read timeout, and a header phase that took longer than the deadline fails the call as soon as it ends.
+
+destination-plecto's own requests session takes the same bounds with `arm_bounds(session, settings)`.
+"""
+
+
+READ_CHUNK_BYTES = 256 * 1024
+_BOUNDED = "connector_kit_bounded"  # set on a response whose body this module read (requests-cache runs hooks twice)
+
+
+class DeadlineExceeded(requests.exceptions.Timeout):
+    """The call, its body included, took longer than `request_deadline_seconds`."""
+
+    def __init__(self, seconds: float, request: Any) -> None:
+        self.reason = (f"no complete answer within `request_deadline_seconds` ({seconds:g} s) on "
+                       f"{endpoint_of(request)}")
+        super().__init__(self.reason, request=request)
+
+
+class AnswerTooLarge(requests.exceptions.RequestException):
+    """The answer's body, decompressed, is larger than `max_response_mb`."""
+
+    def __init__(self, limit_mb: float, request: Any) -> None:
+        self.reason = (f"the answer to {endpoint_of(request)} is larger than `max_response_mb` ({limit_mb:g} MB, "
+                       "counted decompressed); it was refused")
+        super().__init__(self.reason, request=request)
+
+
+class _Watchdog:
+    """Shuts a response's socket down at the deadline, unless the read finished first."""
+
+    def __init__(self, raw: Any, seconds: float) -> None:
+        self._raw = raw
+        self._lock = threading.Lock()
+        self._finished = False
+        self.fired = False
+        self._timer = threading.Timer(max(0.0, seconds), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self.fired = True
+        try:
+            self._raw.shutdown()  # a read blocked on the socket returns at once
+        except (ValueError, RuntimeError, OSError, NotImplementedError):
+            pass  # no socket to shut (a mocked or cached answer); the read loop still checks the clock
+
+    def finish(self) -> bool:
+        """Stop watching; True when the deadline fired first."""
+        with self._lock:
+            self._finished = True
+            fired = self.fired
+        self._timer.cancel()
+        return fired
+
+
+class ResponseBounds:
+    """The deadline and size bound of one connector's calls; `arm` puts them on a request or a session."""
+
+    def __init__(self, settings: HttpSettings) -> None:
+        self.deadline_seconds = float(settings.request_deadline_seconds)
+        self.max_response_mb = float(settings.max_response_mb)
+        self.max_bytes = settings.max_response_bytes
+
+    @classmethod
+    def from_config(cls, config: Any) -> "ResponseBounds":
+        return cls(HttpSettings.from_config(config))
+
+    def arm(self, target: Union[requests.PreparedRequest, requests.Session]) -> None:
+        """Bound every answer to `target`: a prepared request (once, however often it is re-signed) or a session
+        (every request it sends through `session.request`, as destination-plecto's client does)."""
+        hooks = target.hooks.setdefault("response", []) if isinstance(target, requests.PreparedRequest) \
+            else target.hooks["response"]
+        if self.hook not in hooks:
+            hooks.append(self.hook)
+
+    def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        """The response hook: read the body within the bounds (a streamed call is left to its caller)."""
+        if kwargs.get("stream") or getattr(response, "from_cache", False) or getattr(response, _BOUNDED, False):
+            return response
+        setattr(response, _BOUNDED, True)
+        self.read(response)
+        return response
+
+    def read(self, response: requests.Response) -> None:
+        """Read `response`'s body now, within the deadline and the size bound, and put it back in `response.raw`."""
+        raw = response.raw
+        if not isinstance(raw, HTTPResponse):
+            return
+        elapsed = response.elapsed.total_seconds() if response.elapsed else 0.0
+        deadline_at = time.monotonic() + self.deadline_seconds - elapsed
+        watchdog = _Watchdog(raw, deadline_at - time.monotonic())
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                if watchdog.fired or time.monotonic() > deadline_at:
+                    raise DeadlineExceeded(self.deadline_seconds, response.request)
+                chunk = self._read1(raw, watchdog, response)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise AnswerTooLarge(self.max_response_mb, response.request)
+                chunks.append(chunk)
+        except BaseException:
+            watchdog.finish()
+            raw.close()  # the rest of the body is unread: this connection cannot serve another call
+            raise
+        if watchdog.finish():  # the deadline hit between the last read and now: the socket is shut
+            raw.close()
+            raise DeadlineExceeded(self.deadline_seconds, response.request)
+        raw.release_conn()
+        body = b"".join(chunks)
+        del chunks
+        response.raw = _replayed(raw, body, response.url)
+
+    def _read1(self, raw: HTTPResponse, watchdog: _Watchdog, response: requests.Response) -> bytes:
+        # What requests' own body reading (Response.iter_content) turns urllib3's errors into, except that a
+        # socket timeout stays a timeout.
+        try:
+            return raw.read1(READ_CHUNK_BYTES, decode_content=True)
+        except (ProtocolError, OSError) as error:
+            if watchdog.fired:
+                raise DeadlineExceeded(self.deadline_seconds, response.request) from None
+            raise requests.exceptions.ChunkedEncodingError(error, request=response.request) from None
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ReadTimeout(error, request=response.request) from None
+        except DecodeError as error:
+            raise requests.exceptions.ContentDecodingError(error, request=response.request) from None
+        except SSLError as error:
+            raise requests.exceptions.SSLError(error, request=response.request) from None
+
+
+def _replayed(raw: HTTPResponse, body: bytes, url: Optional[str]) -> HTTPResponse:
+    """A urllib3 response that serves `body` (already decompressed) with the original's status and headers."""
+    headers = raw.headers.copy()
+    for name in ("Content-Encoding", "Transfer-Encoding"):
+        headers.discard(name)
+    headers["Content-Length"] = str(len(body))
+    return HTTPResponse(body=io.BytesIO(body), headers=headers, status=raw.status, reason=raw.reason,
+                        version=raw.version, preload_content=False, decode_content=False, request_url=url)
+
+
+def arm_bounds(target: Union[requests.PreparedRequest, requests.Session], settings: HttpSettings) -> ResponseBounds:
+    """Bound every answer to `target` (a prepared request or a session) by `settings`; returns the bounds."""
+    bounds = ResponseBounds(settings)
+    bounds.arm(target)
+    return bounds
 
 
 # ---- connector_kit/contract.py --------------------------------------------------------------------------------
@@ -515,6 +889,104 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+# ---- connector_kit/origins.py ---------------------------------------------------------------------------------
+"""Credentials stay on their host: what counts as the configured host, and the three guards built on it.
+
+An origin is (scheme, host, port), the port made explicit (`https://api.x` is `https://api.x:443`). A credential
+(a Bearer token, an `X-API-KEY`, a client secret) goes only to the origin it was configured for:
+
+- **redirects of API calls** (`refuse_foreign_redirects`, a requests response hook the authenticator arms on
+  every request): a redirect to another origin is refused with `ForeignRedirect` before requests follows it
+  (requests would strip `Authorization` but keep `X-API-KEY`, and re-send a body on 307/308); a redirect within
+  the origin is followed as before. requests runs response hooks before it resolves redirects (a kit test pins it);
+- **token requests** follow no redirect at all (connector_kit.auth);
+- **links from answers or from state** (Protime's `nextLink` and `deltaLink`): `followed_link` joins a relative
+  link to the base URL and refuses one that leads to another origin (`ForeignLink`).
+
+Refusing, rather than following without the credential, keeps the rule simple to state and to test: nothing is
+sent to another origin at all, and the user learns where the API tried to send them.
+"""
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, Optional[int]]:
+    """(scheme, host, port) of a URL, lower-cased, with the scheme's default port when the URL names none."""
+    parts = urlsplit(str(url))
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:  # a port that is not a number: an origin of its own, equal to no configured one
+        return scheme, (parts.hostname or "").lower(), -1
+    return scheme, (parts.hostname or "").lower(), port if port is not None else DEFAULT_PORTS.get(scheme)
+
+
+def same_origin(url: str, other: str) -> bool:
+    return origin_of(url) == origin_of(other)
+
+
+def show_origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, for a message: never its user info, path or query (they may hold secrets)."""
+    scheme, host, port = origin_of(url)
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != DEFAULT_PORTS.get(scheme) else "")
+
+
+# ---- redirects ---------------------------------------------------------------------------------------------------
+def redirect_target(response: requests.Response) -> Optional[str]:
+    """The absolute URL a redirect answer points at; None when the answer is no redirect."""
+    if not response.is_redirect:
+        return None
+    return urljoin(response.url or "", response.headers.get("location", ""))
+
+
+class ForeignRedirect(requests.exceptions.RequestException):
+    """An API call was redirected to another origin; the redirect was not followed."""
+
+    def __init__(self, response: requests.Response, target: str) -> None:
+        self.target_origin = show_origin(target)
+        self.reason = (f"{endpoint_of(response.request)} was redirected ({response.status_code}) to "
+                       f"{self.target_origin}, another host than the configured {show_origin(response.url or '')}; "
+                       "the redirect was not followed, so that no credential leaves the configured host")
+        super().__init__(self.reason, response=response, request=response.request)
+
+
+def refuse_foreign_redirects(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+    """A requests response hook: raise `ForeignRedirect` for a redirect to another origin."""
+    target = redirect_target(response)
+    if target is not None and not same_origin(response.url or "", target):
+        response.close()
+        raise ForeignRedirect(response, target)
+    return response
+
+
+def arm_origin_guard(request: requests.PreparedRequest) -> None:
+    """Refuse redirects of `request` to another origin (once, however often the request is re-signed)."""
+    hooks = request.hooks.setdefault("response", [])
+    if refuse_foreign_redirects not in hooks:
+        hooks.append(refuse_foreign_redirects)
+
+
+# ---- links ---------------------------------------------------------------------------------------------------------
+class ForeignLink(ValueError):
+    """A link leads to another origin than the base URL; `target_origin` says which."""
+
+    def __init__(self, target: str, base_url: str) -> None:
+        self.target_origin = show_origin(target)
+        self.base_origin = show_origin(base_url)
+        super().__init__(f"a link to {self.target_origin}, not the configured host {self.base_origin}")
+
+
+def followed_link(link: str, base_url: str) -> str:
+    """The absolute URL a link leads to: a relative link (the documented form) joined to `base_url`, an absolute
+    one as it is; `ForeignLink` when that URL is on another origin than `base_url`."""
+    target = urljoin(base_url, str(link))
+    if not same_origin(target, base_url):
+        raise ForeignLink(target, base_url)
+    return target
+
+
 # ---- connector_kit/errors.py ----------------------------------------------------------------------------------
 """What each HTTP answer or failure means, in words a user can act on: the error handler of every manifest.
 
@@ -523,6 +995,9 @@ def _type_name(value: Any) -> str:
    messages, e.g. "403: grant the scope"), first match wins;
 2. what the CDK cannot say by itself:
    - `contract.UnexpectedBody` (a 2xx that is not the documented shape): retried, then a system error quoting it;
+   - `origins.ForeignRedirect` (a redirect to another host): not followed, a config error naming the host;
+   - `bounds.DeadlineExceeded` (past `request_deadline_seconds`): retried like a timeout, then a transient error;
+   - `bounds.AnswerTooLarge` (over `max_response_mb`): not retried (it would come again), a system error;
    - timeouts, resets and dropped connections: retried like a 5xx, then a transient error naming the endpoint;
    - any other status: 429 waits, 408/5xx retry, other 4xx fail, each with the vendor's own message.
 
@@ -558,7 +1033,7 @@ def _message_in(body: Any) -> str:
         elif isinstance(value, list):
             value = "; ".join(_message_in(v) if isinstance(v, dict) else str(v) for v in value)
         if value:
-            text, used = str(value)[:300], key
+            text, used = mask(str(value))[:300], key  # masked before it is cut: a cut secret would not match
             break
     for key in ("codeDescription", "error", "code"):
         code = body.get(key)
@@ -609,6 +1084,17 @@ class VendorErrorHandler(ErrorHandler):
             return self._retry(f"{error.message} Retried with backoff: such a body is usually a proxy or maintenance "
                                "page. If it persists, check the vendor's status page and run the sync again later.",
                                FailureType.system_error)
+        if isinstance(error, ForeignRedirect):
+            return ErrorResolution(ResponseAction.FAIL, FailureType.config_error,
+                                   f"{self.vendor}: {error.reason}. If {self.vendor} really moved to "
+                                   f"{error.target_origin}, point the configuration at it.")
+        if isinstance(error, AnswerTooLarge):
+            return ErrorResolution(ResponseAction.FAIL, FailureType.system_error,
+                                   f"{self.vendor}: {error.reason}. If the API really sends answers this large, "
+                                   "raise `max_response_mb`.")
+        if isinstance(error, DeadlineExceeded):
+            return self._retry(f"{self.vendor}: {error.reason}; retried with backoff. If the API is slow rather "
+                               "than stuck, raise `request_deadline_seconds`.", FailureType.transient_error)
         if isinstance(error, requests.exceptions.Timeout):
             what = "did not connect" if isinstance(error, requests.exceptions.ConnectTimeout) else (
                 f"sent nothing for {self._settings.read_timeout_seconds:.0f} s")
@@ -732,12 +1218,19 @@ Why not the CDK's OAuthAuthenticator / SessionTokenAuthenticator:
 - the CDK's token request has no timeout and its own 300 s backoff; here it has the connector's timeouts and
   retry policy, and a refused request is a config error that names the fields to fix.
 
-Two optional per-request duties ride on the authenticator, because it is the one component the CDK applies to
-every prepared request, at preparation and again before each retry (a test pins this CDK behaviour):
+Per-request duties ride on the authenticator, because it is the one component the CDK applies to every
+prepared request, at preparation and again before each retry (a test pins this CDK behaviour):
+- credentials stay on their host (origins.py): a redirect to another origin is refused (a response hook), and
+  with `api_url` set, a request to another origin than the API's is refused before it is signed;
+- every answer is bounded (bounds.py): an overall deadline, body included, and a size bound after decompression;
 - `response_contract` (contract.py): the CDK stores responses in its HTTP cache inside `Session.send`, before
   any error handler sees them, so the shape check must run as a requests response hook; `__call__` registers it;
 - `call_budget` (pacing.py): each send (and each token request) waits for room in the vendor's published limit,
   with the wait logged at INFO.
+
+The token request itself follows no redirect (a 3xx is a config error naming the status and the target's
+origin), has the same bounds, and every token it gets is masked in every form from then on (redact.py). An
+error about a token answer names the keys it holds, never their values.
 """
 
 
@@ -819,6 +1312,8 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
     credentials_hint: str = "check the credentials in the connector configuration."
     response_contract: Optional[Mapping[str, Any]] = None
     call_budget: Optional[List[Mapping[str, Any]]] = None
+    # The API's base URL: a request to any other origin is refused before it is signed (a link from an answer).
+    api_url: Optional[str] = None
     _contract: Optional[ResponseContract] = field(init=False, repr=False, default=None)
     _pacer: Optional[CallPacer] = field(init=False, repr=False, default=None)
 
@@ -826,8 +1321,11 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         self._url = InterpolatedString.create(self.token_url, parameters=parameters)
         self._body = InterpolatedMapping(self.request_body or {}, parameters=parameters)
         self._headers = InterpolatedMapping(self.request_headers or {}, parameters=parameters)
+        self._api = InterpolatedString.create(self.api_url, parameters=parameters) if self.api_url else None
+        self._stream = str(parameters.get("name") or "") if parameters else ""
         self._contract = ResponseContract.from_manifest(self.response_contract)
         self._pacer = CallPacer.shared(self.vendor, self.call_budget, self.config, parameters)
+        self._bounds = ResponseBounds.from_config(self.config)
 
     # ---- what the CDK calls ---------------------------------------------------------------------------
     @property
@@ -839,13 +1337,28 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         return f"{self.header_prefix}{self.current_token().value}"
 
     def __call__(self, request: requests.PreparedRequest) -> Any:
+        self._refuse_other_hosts(request)
         if self._pacer is not None:
             self._pacer.wait_for_slot(request)
         request = super().__call__(request)
-        arm(request)
+        arm(request)  # first: an answer is counted even when a later hook refuses it
+        arm_origin_guard(request)
+        self._bounds.arm(request)
         if self._contract is not None:
             self._contract.arm(request)
         return request
+
+    def _refuse_other_hosts(self, request: requests.PreparedRequest) -> None:
+        api = str(self._api.eval(self.config)) if self._api is not None else ""
+        if not api or not request.url or same_origin(request.url, api):
+            return
+        raise AirbyteTracedException(
+            message=f"{self.vendor}'s answer pointed the next request of {self._stream or 'a stream'} at "
+                    f"{show_origin(request.url)}, not at the configured host {show_origin(api)}; it was not sent, so "
+                    f"that the credentials stay on their host. If {self.vendor} really serves this account from that "
+                    "host, point the configuration at it.",
+            internal_message=f"request to another origin refused: {show_origin(request.url)}",
+            failure_type=FailureType.system_error)
 
     def refresh_and_set_access_token(self) -> None:
         """The API answered 401 (REFRESH_TOKEN_THEN_RETRY): log in again, unless another stream just did."""
@@ -893,11 +1406,17 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
             if self._pacer is not None:
                 self._pacer.wait_for_url("POST", url)
             try:
-                last = requests.post(url, headers=headers, timeout=settings.timeout, **send)
+                # No redirect: a 307/308 would re-post the client secret to wherever it points.
+                last = requests.post(url, headers=headers, timeout=settings.timeout, allow_redirects=False,
+                                     hooks={"response": [count_answer, self._bounds.hook]}, **send)
+            except AnswerTooLarge as error:
+                raise AirbyteTracedException(message=f"{self.vendor}'s token endpoint: {error.reason}.",
+                                             failure_type=FailureType.system_error) from None
             except requests.RequestException as error:
                 last = error
                 continue
-            count("POST", url)
+            if last.is_redirect or 300 <= last.status_code < 400:
+                raise self._redirected(last)
             if last.status_code in (400, 401, 403):
                 raise self._refused(last)
             if last.status_code == 429 or last.status_code >= 500:
@@ -922,7 +1441,7 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         value = _dig(answer, self.token_field)
         if not isinstance(value, str) or not value:
             return None
-        add_to_secrets(value)
+        register_secret(value)
         fetched = _now()
         expires_at = (_parse_moment(_dig(answer, self.expires_at_field)) if self.expires_at_field else None)
         if expires_at is None and self.expires_in_field:
@@ -935,9 +1454,28 @@ class SharedTokenAuthenticator(DeclarativeAuthenticator):
         return Token(value=value, expires_at=expires_at, renew_at=expires_at - margin, fetched_at=time.monotonic())
 
     def _last_problem(self, last: Any) -> str:
+        """What was wrong with the last answer, in words that quote none of its values (it may hold a token)."""
         if isinstance(last, requests.Response) and last.ok:
-            return f"an answer without `{self.token_field}`: {body_start(last.content)!r}"
+            try:
+                answer = last.json()
+            except ValueError:
+                return f"an answer without `{self.token_field}` that is not JSON ({len(last.content)} bytes)"
+            if not isinstance(answer, dict):
+                return f"an answer without `{self.token_field}`: JSON {type(answer).__name__}, not an object"
+            keys = ", ".join(f"`{key}`" for key in answer)
+            return f"an answer without `{self.token_field}`; it holds " + (f"the keys {keys}" if keys else "no key")
         return describe_attempt(last)
+
+    def _redirected(self, response: requests.Response) -> AirbyteTracedException:
+        target = redirect_target(response)
+        where = f" to {show_origin(target)}" if target else " without a Location"
+        response.close()
+        return AirbyteTracedException(
+            message=f"{self.vendor}'s token endpoint answered {response.status_code}, a redirect{where}; it was not "
+                    f"followed, so that the credentials are sent only to the configured token URL. If the token "
+                    f"endpoint really moved there, point the configuration at it: {self.credentials_hint}",
+            internal_message=f"token endpoint answered {response.status_code}",
+            failure_type=FailureType.config_error)
 
     def _refused(self, response: requests.Response) -> AirbyteTracedException:
         said = vendor_message(response)
@@ -1108,39 +1646,135 @@ class SliceWindowFilter(RecordFilter):
 
 (The shared token, the hourly call budget, the answers' shapes, errors, retries and the incremental window come
 from connector_kit, like in every connector.)
+
+Plutio documents no largest `limit`. A page shorter than the `limit` asked for is either the end of the collection
+or a server cap of that length; only asking for what follows tells them apart. So a short page ends a read only
+once the sync knows the server's cap, which it learns once and shares across its streams (`ServedPages`):
+- a full page (as long as `page_size`) proves there is no cap below it: from then on a short page is the last;
+- a page shorter than one the server has already served cannot be capped: it is the last;
+- a page followed by more records proves the cap (logged once, with the `page_size` that spares the probe).
+A short page that none of these decide is *undecided*. The sync's first undecided page costs its one probe: the
+same resource without its `q` filter, `limit` = `page_size`, past the page. The unfiltered collection is usually
+larger than an incremental sync's changes, so one call settles the sync (a full answer) or at least this page (an
+answer longer than it; or none: the collection holds no more). Pages that arrive while the probe is out wait for
+its answer. A page still undecided after that reads on: its next page is the proof, and costs a call only when the
+stream really ends there (a read with other parameters, comments per task, reads on rather than probe: the probe
+would drop them). docs.md ("Performance considerations") says when a sync can spend more than the one probe.
 """
 
 
 logger = logging.getLogger("airbyte")
 
-# Plutio documents no maximum `limit`. Its community clients page with limit=100 and stop at the first shorter
-# page, so a page shorter than this is taken as the last one; a longer short page may be a server cap.
-KNOWN_SERVED_PAGE = 100
+# The parameters a read may have for the probe (its resource unfiltered) to tell about it: paging, and `q`, which
+# only narrows what the unfiltered collection holds.
+PROBE_KEEPS_MEANING = {"skip", "limit", "q"}
+
+
+class Page(Enum):
+    LAST = "last"
+    MORE = "more"
+    UNDECIDED = "undecided"
+
+
+class ServedPages:
+    """What one sync has learned about the pages its server serves, for one `limit` (thread-safe).
+
+    One object per (server, limit) in the process; `forget()` starts a sync without any (SourcePlutio calls it at
+    the start of each command; a new process starts empty anyway)."""
+
+    _known: ClassVar[dict[tuple[str, int], "ServedPages"]] = {}
+    _known_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.full = False  # a page of `limit` records was served: no cap below it
+        self.cap: Optional[int] = None  # a cap below `limit`, proven: a page this long was followed by more records
+        self.longest = 0  # the longest page served so far (no cap below it either)
+        self.probe_spent = False
+        self.probing = False
+        self.condition = threading.Condition()
+        self._reading_on: dict[str, tuple[int, int]] = {}  # read -> (skip of its next page, length of the undecided one)
+        self._logged = False
+
+    @classmethod
+    def of(cls, server: str, limit: int) -> "ServedPages":
+        with cls._known_lock:
+            return cls._known.setdefault((server, limit), cls(limit))
+
+    @classmethod
+    def forget(cls) -> None:
+        with cls._known_lock:
+            cls._known.clear()
+
+    # ---- what a page says (all under `condition`) ----------------------------------------------------------------
+    def served(self, read: str, skip: int, received: int) -> Page:
+        """Record a page of `received` records at `skip` of `read`, and say whether it is the last one."""
+        with self.condition:
+            went_on = self._reading_on.pop(read, None)
+            if went_on is not None and went_on[0] == skip and received and not self.full:
+                self._proven_cap(went_on[1])  # the undecided page was followed by more: it was capped
+            if received >= self.limit:
+                self._proven_full()
+                return Page.MORE
+            if received == 0:
+                return Page.LAST
+            longest_before, self.longest = self.longest, max(self.longest, received)
+            if self.cap is not None and received > self.cap:
+                self.cap = None  # a longer page after all: records moved under the proof; decide afresh
+            return self.decide(received, longest_before)
+
+    def decide(self, received: int, longest: Optional[int] = None) -> Page:
+        """What is known of a short page of `received` records (longest: the longest page served before it)."""
+        longest = self.longest if longest is None else longest
+        if self.full:
+            return Page.LAST
+        if self.cap is not None:
+            return Page.MORE if received >= self.cap else Page.LAST
+        return Page.LAST if received < longest else Page.UNDECIDED
+
+    def probe_answered(self, received: int) -> None:
+        """The probe's answer: `received` records of the unfiltered collection past the undecided page."""
+        if received >= self.limit:
+            self._proven_full()
+        self.longest = max(self.longest, received)
+
+    def reading_on(self, read: str, next_skip: int, received: int) -> None:
+        with self.condition:
+            self._reading_on[read] = (next_skip, received)
+
+    def _proven_full(self) -> None:
+        self.full, self.cap = True, None
+        if not self._logged:
+            self._logged = True
+            logger.info(f"Plutio serves {self.limit} records per call (`page_size`) in full: a shorter page is the "
+                        "last one of its stream.")
+
+    def _proven_cap(self, cap: int) -> None:
+        self.cap = cap
+        if not self._logged:
+            self._logged = True
+            logger.warning(f"Plutio serves at most {cap} records per call although `page_size` is {self.limit}: "
+                           f"reading on in pages of {cap}. Set `page_size` to {cap} to spare the probe call this "
+                           "costs each sync.")
 
 
 @dataclass
 class SkipLimitPagination(PaginationStrategy):
-    """`skip` grows by the records received; a short page ends the read only when it really is the last one.
+    """`skip` grows by the records received; a page ends the read only when it is known to be the last one.
 
-    A page of `limit` records is never the last. A page shorter than `limit` is the last when it is shorter than
-    `KNOWN_SERVED_PAGE`, or shorter than a page already served in full (a full page of `limit` seen in this
-    process proves there is no cap below it). Otherwise it may be a server cap below `limit`: the read goes on
-    from where the page ended (`skip` + its length), so a capped read is complete (at worst one extra call, the
-    empty page at its end), and the cap is logged once it shows on a second page. Stateless per read: the
-    next `skip` is the previous one plus the page length; what was learned about the server is shared.
+    Stateless per read (the next `skip` is the page's own plus its length); what the sync learns about the server is
+    shared through `ServedPages` (see the module's docstring). `probe_requester` is the manifest's requester, used
+    for the sync's one probe call (paced, signed, checked and retried like every call).
     """
 
     parameters: InitVar[Mapping[str, Any]]
     config: Config = field(default_factory=dict)
     page_size: Any = 100
-
-    _full_page_seen: ClassVar[set[int]] = set()  # limits the server served in full
-    _short_lengths: ClassVar[set[int]] = set()  # lengths of possibly capped pages
-    _caps_logged: ClassVar[set[int]] = set()
-    _lock: ClassVar[threading.Lock] = threading.Lock()
+    probe_requester: Optional[Any] = None
 
     def __post_init__(self, parameters: Mapping[str, Any]) -> None:
         self._limit = int(InterpolatedString.create(str(self.page_size), parameters=parameters).eval(self.config))
+        self._server = str(self.config.get("base_url") or "")
 
     @property
     def initial_token(self) -> Optional[Any]:
@@ -1149,25 +1783,55 @@ class SkipLimitPagination(PaginationStrategy):
     def next_page_token(self, response: requests.Response, last_page_size: int, last_record: Optional[Record],
                         last_page_token_value: Optional[Any], page_size_override: Optional[int] = None) -> Optional[Any]:
         received = len(parsed_body(response))  # a JSON array: the shape was checked before any record was read
-        skip = int(last_page_token_value or 0) + received
-        if received == 0:
+        skip = int(last_page_token_value or 0)
+        pages = ServedPages.of(self._server, page_size_override or self._limit)
+        read = _read_of(response)
+        verdict = pages.served(read, skip, received)
+        if verdict == Page.UNDECIDED:
+            verdict = self._settle(pages, response, skip + received, received)
+        if verdict == Page.LAST:
             return None
-        if received >= self._limit:
-            with self._lock:
-                self._full_page_seen.add(self._limit)
-            return skip
-        if received < KNOWN_SERVED_PAGE or self._limit in self._full_page_seen:
-            return None  # the last page
-        with self._lock:
-            capped = received in self._short_lengths and received not in self._caps_logged
-            self._short_lengths.add(received)
-            if capped:
-                self._caps_logged.add(received)
-        if capped:
-            logger.warning(f"Plutio serves at most {received} records per call although `page_size` is {self._limit}: "
-                           f"reading on in pages of {received}. Set `page_size` to {received} to save the extra call "
-                           "at the end of each stream.")
-        return skip
+        if verdict == Page.UNDECIDED:  # read on: the next page tells (and proves the cap if it holds records)
+            pages.reading_on(read, skip + received, received)
+        return skip + received
+
+    def _settle(self, pages: ServedPages, response: requests.Response, next_skip: int, received: int) -> Page:
+        """Wait for a probe in flight, or spend the sync's one probe; say what is then known of the page."""
+        with pages.condition:
+            while pages.probing:
+                pages.condition.wait()
+            verdict = pages.decide(received)
+            asked = {key for key, _ in parse_qsl(urlsplit(response.request.url or "").query)}
+            probe = (verdict == Page.UNDECIDED and not pages.probe_spent and self.probe_requester is not None
+                     and asked <= PROBE_KEEPS_MEANING)
+            if not probe:
+                return verdict
+            pages.probe_spent = pages.probing = True
+        answered: Optional[int] = None
+        try:
+            answered = self._probe(pages.limit, next_skip, received)
+        finally:
+            with pages.condition:
+                pages.probing = False
+                if answered is not None:
+                    pages.probe_answered(answered)
+                pages.condition.notify_all()
+        if answered == 0:
+            return Page.LAST  # the unfiltered collection ends here, so the filtered read does too
+        with pages.condition:
+            return pages.decide(received)
+
+    def _probe(self, limit: int, skip: int, received: int) -> Optional[int]:
+        """How many records the unfiltered collection holds past `skip` (at most `limit`); None if the call failed."""
+        logger.info(f"Plutio served a short page ({received} of {limit} records) before any sign of its page cap: one "
+                    f"probe call (the collection without the filter, {limit} records past the page) to tell a cap from "
+                    "the end.")
+        try:
+            answer = self.probe_requester.send_request(request_params={"skip": skip, "limit": limit})
+        except Exception as error:  # noqa: BLE001 - the read goes on without the probe's answer: nothing is lost
+            logger.info(f"The probe call failed ({type(error).__name__}); the stream reads on to its end instead.")
+            return None
+        return None if answer is None else len(parsed_body(answer))
 
     def get_page_size(self) -> Optional[int]:
         return self._limit
@@ -1175,10 +1839,9 @@ class SkipLimitPagination(PaginationStrategy):
     def reset(self, reset_value: Optional[Any] = None) -> None:
         pass
 
-    @classmethod
-    def forget_server(cls) -> None:
-        """Forget what was learned about the server (tests; a new process starts without it)."""
-        with cls._lock:
-            cls._full_page_seen.clear()
-            cls._short_lengths.clear()
-            cls._caps_logged.clear()
+
+def _read_of(response: requests.Response) -> str:
+    """A read's identity: its request without `skip` (the same for each of its pages)."""
+    parts = urlsplit(response.request.url or "")
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "skip")
+    return f"{parts.path}?{urlencode(query)}"

@@ -307,7 +307,12 @@ def test_given_a_request_when_signed_then_paced_counted_checked_and_carrying_the
                            call_budget=[{"path": "", "limit": "10", "per": "PT1M"}],
                            request_headers={"Business": "acme"})
     request = signer(requests.Request("GET", f"{API}/items").prepare())
-    assert request.headers["Authorization"] == "Bearer t1" and len(request.hooks["response"]) == 2
+    assert request.headers["Authorization"] == "Bearer t1"
+    # counted, kept on its host, bounded (deadline and size), checked against the documented shape
+    assert [getattr(hook, "__name__", "") for hook in request.hooks["response"]] == [
+        "count_answer", "refuse_foreign_redirects", "hook", "_hook"]
+    assert [type(getattr(hook, "__self__", None)).__name__ for hook in request.hooks["response"][2:]] == [
+        "ResponseBounds", "ResponseContract"]
     assert requests_mock.last_request.headers["Business"] == "acme"
 
 
