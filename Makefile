@@ -100,10 +100,11 @@ bench: install
 bench-scale: install
 	$(BIN)/python bench/scale.py
 
-# Each source's manifest-only edition, editions/manifest-only/<source>/, generated from its package (committed:
-# a repo test fails when they differ). Its manifest.yaml and components.py are also what the Connector Builder imports.
+# Each source's editions, generated from its package (committed: a repo test fails when they differ):
+# editions/manifest-only/<source>/ (Airbyte's manifest-only layout; its manifest.yaml and components.py are what a
+# self-managed Connector Builder imports) and editions/cloud/<source>/ (one manifest with no custom code, for Cloud).
 manifest-only: install
-	$(BIN)/python -m connector_editions manifest-only
+	$(BIN)/python -m connector_editions manifest-only cloud
 
 builder-manifests: manifest-only
 

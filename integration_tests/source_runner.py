@@ -1,11 +1,13 @@
-"""The runner of each edition of a source, for the sandbox tests: the package's CLI or the manifest-only folder.
+"""The runner of each edition of a source, for the sandbox tests: the package's CLI or an edition folder.
 
 - `package`: the installed console script (`source-pluggy ...`), the kit's entry point;
 - `manifest-only`: `python -m connector_editions.run editions/manifest-only/<source> ...`, the folder run as Airbyte's
-  source-declarative-manifest image runs it (connector_editions/run.py).
+  source-declarative-manifest image runs it (connector_editions/run.py);
+- `cloud`: `python -m connector_editions.run --cloud editions/cloud/<source> ...`, the manifest run as Airbyte Cloud
+  runs a Builder connector (source-declarative-manifest, the manifest in the config, custom code not permitted).
 
 `run_source(edition, ...)` runs either and parses what it printed (connector_kit.testing.cli.Run). The same switch
-serves a whole sandbox suite: with SOURCE_EDITION=manifest-only, `pytest -p edition_switch` (PYTHONPATH including
+serves a whole sandbox suite: with SOURCE_EDITION=manifest-only (or cloud), `pytest -p edition_switch` (PYTHONPATH including
 integration_tests/) makes every `cli("source-...")` of the tests name a shim that runs the edition instead, to
 measure what the edition passes of the package's suite (editions/CERTIFICATION.md has the figures).
 """
@@ -21,11 +23,11 @@ from typing import Optional
 from connector_kit.testing.cli import Run, cli, write_json
 
 REPO = Path(__file__).resolve().parent.parent
-EDITIONS = ("package", "manifest-only")
+EDITIONS = ("package", "manifest-only", "cloud")
 
 
-def edition_folder(connector: str) -> Path:
-    return REPO / "editions" / "manifest-only" / connector
+def edition_folder(connector: str, edition: str = "manifest-only") -> Path:
+    return REPO / "editions" / edition / connector
 
 
 def command(edition: str, connector: str) -> list[str]:
@@ -33,6 +35,8 @@ def command(edition: str, connector: str) -> list[str]:
         return [cli(connector)]
     if edition == "manifest-only":
         return [sys.executable, "-m", "connector_editions.run", str(edition_folder(connector))]
+    if edition == "cloud":
+        return [sys.executable, "-m", "connector_editions.run", "--cloud", str(edition_folder(connector, edition))]
     raise ValueError(f"no edition {edition!r}; editions: {', '.join(EDITIONS)}")
 
 

@@ -1,10 +1,8 @@
-"""The deploy tests' side: editions folders (the manifest-only edition from today's Builder generator; a no-code
-stand-in for the Cloud edition until editions/cloud lands), deploy targets over the Airbyte API stand-in, and the
-example pipeline file with only some of its sources."""
+"""The deploy tests' side: the repository's editions (editions/manifest-only and editions/cloud), deploy targets over
+the Airbyte API stand-in, and the example pipeline file with only some of its sources."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -16,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pipeline"))  # the
 from sandbox_pipeline import EXAMPLE, EXAMPLES, airbyte_pipeline, pipeline_env  # noqa: E402,F401 (re-exported)
 
 REPO = Path(__file__).resolve().parents[2]
+EDITIONS = REPO / "editions"
 SOURCES = ("source-pluggy", "source-protime", "source-plutio")
 SECRETS = [line.split("=", 1)[1] for line in (EXAMPLES / "sandbox.env").read_text().splitlines()
            if "=" in line and not line.startswith("#")]
@@ -31,25 +30,10 @@ PUSHED_STREAMS = {
 
 
 @pytest.fixture(scope="session")
-def editions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_editions(tmp_path_factory.mktemp("editions"))
-
-
-def make_editions(folder: Path) -> Path:
-    """<folder>/manifest-only/<source>/{manifest.yaml,components.py} from the Builder generator, and
-    <folder>/cloud/<source>/manifest.yaml: the same streams and spec without any custom component (a stand-in: the
-    API stand-in stores a manifest, it never runs one)."""
-    subprocess.run([sys.executable, "-m", "connector_kit.builder", "--output-dir", str(folder / "manifest-only")],
-                   check=True, capture_output=True, cwd=REPO)
-    for source in SOURCES:
-        manifest = yaml.safe_load((folder / "manifest-only" / source / "manifest.yaml").read_text())
-        cloud = {"version": manifest["version"], "type": "DeclarativeSource",
-                 "check": {"type": "CheckStream", "stream_names": [manifest["streams"][0]["name"]]},
-                 "streams": [{"type": "DeclarativeStream", "name": stream["name"]} for stream in manifest["streams"]],
-                 "spec": manifest["spec"]}
-        (folder / "cloud" / source).mkdir(parents=True, exist_ok=True)
-        (folder / "cloud" / source / "manifest.yaml").write_text(yaml.safe_dump(cloud, sort_keys=False))
-    return folder
+def editions() -> Path:
+    """The repository's editions folder: manifest-only/<source>/ (what a self-managed instance gets) and
+    cloud/<source>/manifest.yaml (what Airbyte Cloud gets), as `make manifest-only` generates and commits them."""
+    return EDITIONS
 
 
 def write_target(path: Path, stand_in: Any, editions: Path, kind: Optional[str] = None, **changes: Any) -> Path:

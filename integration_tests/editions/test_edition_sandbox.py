@@ -1,15 +1,19 @@
-"""The sandbox scenarios that matter, on both editions of each source: the package's CLI and the manifest-only folder
-run as Airbyte's source-declarative-manifest image runs it (source_runner.py picks the runner).
+"""The sandbox scenarios that matter, on every edition of each source: the package's CLI, the manifest-only folder
+run as Airbyte's source-declarative-manifest image runs it, and the Cloud manifest run as Airbyte Cloud runs a
+Builder connector (source_runner.py picks the runner).
 
-- `check` passes, and fails on a wrong secret without printing it; `discover` offers the same streams;
+- `check` passes, and fails on a wrong secret without printing it (naming the fields to check, but where the Cloud
+  edition's listed loss says otherwise); `discover` offers the same streams;
 - a full read of every stream returns the emulator's data: the expected records of acceptance-test-config/<source>/
   (the same seed and size as `make expected-records`), each record once;
 - an incremental read after a change returns the change, and a read after that returns nothing of the
   incremental streams (beyond a day-granular window's own day);
-- a burst of 5xx and a 429 are absorbed: the read completes with every record.
+- a burst of 5xx and a 429 are absorbed: the read completes with every record;
+- a maintenance page (a 200 that is not the documented shape) is retried at the server, a parent stream's too (the
+  CDK's HTTP cache must not answer the retry), and the read completes.
 
-What the manifest-only edition does not do (the kit's entry point, Protime's delta feed) is left to the package's own
-sandbox tests and listed in each docs page.
+What the other editions do not do (the kit's entry point, Protime's delta feed; for the Cloud edition the list in
+editions/cloud/<source>/README.md) is left to the package's own sandbox tests and listed in each docs page.
 """
 
 from __future__ import annotations
@@ -28,6 +32,12 @@ from source_runner import EDITIONS, run_source
 from conftest import REPO, SOURCES
 
 CASES = [(connector, edition) for connector in SOURCES for edition in EDITIONS]
+# The CDK's OAuthAuthenticator words a refused token request itself (editions/cloud/<source>/README.md: "A refused
+# login in words"); Pluggy's Cloud login is a stock requester whose filter names the fields.
+REFUSED_LOGIN_LOSS = pytest.mark.xfail(strict=True, reason="listed loss of the Cloud edition: a refused login in words")
+WRONG_SECRET_CASES = [pytest.param(connector, edition, marks=REFUSED_LOGIN_LOSS)
+                      if edition == "cloud" and connector in ("source-plutio", "source-protime") else (connector, edition)
+                      for connector, edition in CASES]
 
 
 def expected_records(connector: str) -> dict[str, list[dict[str, Any]]]:
@@ -79,9 +89,14 @@ def test_given_the_sandbox_when_checked_and_discovered_then_it_connects_and_offe
     names = [s["name"] for s in discovered(edition, tmp_path, connector, config)]
     assert sorted(names) == sorted(expected_records(connector))
 
-    wrong = run(edition, tmp_path, connector, "check", {**config, "client_secret": "wrong-secret-value"})
+
+@pytest.mark.parametrize(("connector", "edition"), WRONG_SECRET_CASES)
+def test_given_a_wrong_secret_when_checked_then_failed_naming_the_fields_to_check_and_no_secret_printed(
+        connector, edition, vendor_sandbox, tmp_path):
+    wrong = run(edition, tmp_path, connector, "check",
+                config_for(connector, vendor_sandbox, client_secret="wrong-secret-value"))
+    assert "wrong-secret-value" not in wrong.stdout + wrong.stderr
     assert wrong.connection_status()["status"] == "FAILED" and "client_secret" in wrong.connection_status()["message"]
-    assert "wrong-secret-value" not in wrong.stdout
 
 
 @pytest.mark.parametrize(("connector", "edition"), CASES)
@@ -166,3 +181,30 @@ def test_given_a_5xx_burst_and_a_429_when_read_then_absorbed_and_every_record_re
     assert canonical(done.records(stream)) == canonical(expected_records(connector)[stream])
     statuses = Counter(call.status for call in vendor_sandbox.calls(path_prefix=path))
     assert statuses[503] == 2 and statuses[429] == 1
+
+
+# A parent stream of each source (read through the CDK's HTTP cache where the CDK caches parents), faulted with a
+# maintenance page twice: the third call is a real answer.
+PARENTS = {"source-pluggy": ("/v2/items", "items"), "source-plutio": ("/v1.8/tasks", "tasks"),
+           "source-protime": ("/connector/protimeapi/api/v1/departments", "departments")}
+MAINTENANCE = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+
+
+@pytest.mark.parametrize(("connector", "edition"), CASES)
+def test_given_a_maintenance_page_on_a_parent_stream_when_read_then_retried_at_the_server_and_every_record_read(
+        connector, edition, vendor_sandbox, tmp_path):
+    path, stream = PARENTS[connector]
+    vendor_sandbox.faults.add(status=200, raw=MAINTENANCE, headers={"Content-Type": "text/html"}, count=2,
+                              path_prefix=path)
+    config = config_for(connector, vendor_sandbox, retry_backoff_seconds=0.1, max_retries=3)
+    catalog = configured_catalog([s for s in discovered(edition, tmp_path, connector, config) if s["name"] == stream])
+    for entry in catalog["streams"]:
+        entry.pop("cursor_field", None)
+        entry.update(sync_mode="full_refresh", destination_sync_mode="overwrite")
+
+    done = run(edition, tmp_path, connector, "read", config, catalog)
+
+    assert canonical(done.records(stream)) == canonical(expected_records(connector)[stream])
+    first_pages = [call for call in vendor_sandbox.calls(path_prefix=path) if not call.query.get("after")
+                   and not call.query.get("skip") and not call.query.get("continuationToken")]
+    assert len(first_pages) >= 3  # both maintenance pages, then the real one: each retry reached the server

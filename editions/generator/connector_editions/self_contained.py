@@ -21,6 +21,7 @@ import copy
 import importlib
 import inspect
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional
@@ -315,9 +316,17 @@ def python_hooks(package: str) -> list[str]:
             continue
         for hook in HOOKS:
             if hook in vars(cls):
-                doc = inspect.getdoc(vars(cls)[hook]) or "(no docstring: document what this override adds)"
+                # Its own docstring (inspect.getdoc would give the base class's), else the module's bullet on it.
+                doc = inspect.cleandoc(vars(cls)[hook].__doc__ or "") or _bullet_on(hook, module.__doc__ or "") or \
+                    "(no docstring: document what this override adds)"
                 found.append(f"{cls.__name__}.{hook}: {' '.join(doc.split(chr(10) + chr(10))[0].split())}")
     return found
+
+
+def _bullet_on(hook: str, text: str) -> str:
+    """The bullet of a module docstring that starts with the hook's name (`- `check` with ...: what it does`)."""
+    found = re.search(rf"^- `{re.escape(hook)}`[^\n]*(?:\n  [^\n]*)*", text, re.MULTILINE)
+    return found.group(0)[2:] if found else ""
 
 
 def copy_of(manifest: Mapping[str, Any]) -> dict[str, Any]:
