@@ -16,7 +16,8 @@
 - a declarative requester with the default JSON decoder sends with `stream=False` (so the body is read inside
   `Session.send`, through those hooks, before the CDK's HTTP cache stores it);
 - the entry point's `run` is `check`/`discover`/`read` (and the source's queued messages) serialised: the kit drives
-  those public methods itself and reads message fields instead of text (`KitEntrypoint.messages`);
+  those public methods itself and reads message fields instead of text (`KitEntrypoint.messages`), and points
+  `ENV_REQUEST_CACHE_PATH`, where HttpClient keeps its cache files, at the run's temporary folder as `run` does;
 - the CDK's retry loop logs `cdk_texts.RETRY_LOG_PREFIX` before each wait, and its entry point logs
   `cdk_texts.STARTUP_NOISE` when built (the entry point drops both lines);
 - a concurrent read with failed streams yields each stream's error TRACE and INCOMPLETE status, then raises an
@@ -45,6 +46,7 @@ from airbyte_cdk.sources.declarative.models import HttpRequester as HttpRequeste
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import AirbyteStreamStatus, ConfiguredAirbyteCatalogSerializer, TraceType, Type
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
@@ -251,6 +253,18 @@ def test_given_a_command_then_the_kits_messages_are_what_the_cdks_run_prints(req
            for message in entrypoint.KitEntrypoint(TinySource(**inputs)).messages(parsed, **inputs)]
 
     assert kit == cdk and len(kit) >= 1
+
+
+def test_given_the_request_cache_path_then_the_http_clients_cache_files_go_there(requests_mock, tmp_path, monkeypatch):
+    requests_mock.post("https://api.example.com/token", json={"access_token": "t", "expires_in": 3600})
+    requests_mock.get(URL, json=[{"id": 1}])
+    monkeypatch.setenv(ENV_REQUEST_CACHE_PATH, str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    http, _ = client(use_cache=True)
+
+    http.send_request("GET", URL, request_kwargs={})
+
+    assert [path.name for path in (tmp_path / "run").iterdir() if path.suffix == ".sqlite"] == ["items.sqlite"]
 
 
 def test_given_a_retried_call_then_the_cdk_logs_the_retry_line_the_entry_point_drops(requests_mock, sleeps, caplog):
