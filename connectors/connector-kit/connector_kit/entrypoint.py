@@ -310,16 +310,14 @@ class Printer:
 
 @dataclass
 class StreamCounts:
-    """The records each stream emitted; a stream's count is logged (stream_summary) when it ends."""
+    """The records each stream emitted (`counts`, which the output loop adds each record to); a stream's count is
+    logged (stream_summary) when it ends."""
 
     counts: Counter[str] = field(default_factory=Counter)
     told: set[str] = field(default_factory=set)
 
     def see(self, message: AirbyteMessage) -> Optional[AirbyteMessage]:
         """The count line to print before `message`, when `message` ends a stream."""
-        if message.type == Type.RECORD and message.record is not None:
-            self.counts[message.record.stream] += 1
-            return None
         trace = message.trace if message.type == Type.TRACE else None
         status = trace.stream_status if trace is not None and trace.type == TraceType.STREAM_STATUS else None
         if status is not None and status.status in (AirbyteStreamStatus.COMPLETE, AirbyteStreamStatus.INCOMPLETE):
