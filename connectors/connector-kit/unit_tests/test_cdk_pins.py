@@ -237,6 +237,33 @@ def without_times(line: str) -> dict:
     return strip(json.loads(line))
 
 
+class Captured(logging.Handler):
+    """The records logged on the CDK's `airbyte` logger while the block runs. Its own handler: pytest's caplog
+    handler lives for the whole session, and the entry point's log filters, once added to it, would hide the very
+    lines these tests look for."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def __enter__(self) -> "Captured":
+        self.logger = logging.getLogger("airbyte")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.INFO)
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.logger.removeHandler(self)
+        self.logger.setLevel(self.level)
+
+    def starting(self, prefix) -> list[logging.LogRecord]:
+        return [record for record in self.records if record.getMessage().startswith(prefix)]
+
+
 @pytest.mark.parametrize("command", ["spec", "check", "discover", "read"])
 def test_given_a_command_then_the_kits_messages_are_what_the_cdks_run_prints(requests_mock, tmp_path, command):
     requests_mock.get(ITEMS, json=[{"id": 1}, {"id": 2}])
@@ -267,23 +294,23 @@ def test_given_the_request_cache_path_then_the_http_clients_cache_files_go_there
     assert [path.name for path in (tmp_path / "run").iterdir() if path.suffix == ".sqlite"] == ["items.sqlite"]
 
 
-def test_given_a_retried_call_then_the_cdk_logs_the_retry_line_the_entry_point_drops(requests_mock, sleeps, caplog):
+def test_given_a_retried_call_then_the_cdk_logs_the_retry_line_the_entry_point_drops(requests_mock, sleeps):
     requests_mock.post("https://api.example.com/token", json={"access_token": "t", "expires_in": 3600})
     requests_mock.get(URL, [{"status_code": 503}, {"json": []}])
     http, _ = client()
 
-    with caplog.at_level(logging.INFO, logger="airbyte"):
+    with Captured() as logged:
         http.send_request("GET", URL, request_kwargs={})
 
-    retry_lines = [r for r in caplog.records if r.getMessage().startswith(cdk_texts.RETRY_LOG_PREFIX)]
-    assert len(retry_lines) == 1 and not entrypoint.QuietRetryLog().filter(retry_lines[0])
+    [retry_line] = logged.starting(cdk_texts.RETRY_LOG_PREFIX)
+    assert not entrypoint.QuietRetryLog().filter(retry_line)
 
 
-def test_given_an_entry_point_built_then_the_cdk_logs_the_start_up_line_the_entry_point_drops(caplog):
-    with caplog.at_level(logging.INFO, logger="airbyte"):
+def test_given_an_entry_point_built_then_the_cdk_logs_the_start_up_line_the_entry_point_drops():
+    with Captured() as logged:
         entrypoint.KitEntrypoint(TinySource())
 
-    [line] = [r for r in caplog.records if r.getMessage().startswith(cdk_texts.STARTUP_NOISE)]
+    [line] = logged.starting(cdk_texts.STARTUP_NOISE)
     assert not entrypoint.QuietRetryLog().filter(line)
 
 
