@@ -4,7 +4,8 @@
   the kit arms the response check and waits for the call budget on every send);
 - requests-cache, as the CDK's HttpClient sets it up, does not store an answer whose response hook raised, so a
   retry reaches the server and a later reader gets the good answer;
-- the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it);
+- the CDK prefixes a retried call's last error message with `cdk_texts.RETRIES_EXHAUSTED_PREFIX` (the entry point
+  strips it);
 - a manifest's HTTPAPIBudget with `status_codes_for_ratelimit_hit: []` still fills its window on a 429 (the CDK
   replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch;
 - a declarative source takes its custom code from the config keys `__injected_components_py` and
