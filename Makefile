@@ -17,6 +17,10 @@ export DO_NOT_TRACK := 1
 
 install: $(STAMP)
 
+# What the venv installs of PACKAGES: the kit with its `testing` extra (connector_kit.testing: the connectors' test
+# helpers, which need pytest and requests-mock; the images install the kit without it).
+INSTALLED := $(patsubst connectors/connector-kit,'connectors/connector-kit[testing]',$(PACKAGES))
+
 # A fresh venv with the exact pins of requirements.lock, every file checked against the lock's hashes
 # (--require-hashes), then the kit, the sandbox, every connector, the pipeline and the editions' generator (editable,
 # --no-deps: their dependencies are in the lock, and a local folder has no hash to check).
@@ -30,7 +34,7 @@ $(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/
 	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes \
 	  -r requirements-bootstrap.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(INSTALLED))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
 	@# The examples' env file as any env_file should be (git keeps no mode but the executable bit): the pipeline
 	@# warns about one that others can read.

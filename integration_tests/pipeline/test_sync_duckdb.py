@@ -73,6 +73,7 @@ def test_given_the_sandbox_when_the_pipeline_runs_then_each_record_is_one_regist
     assert synced.first.returncode == 0, synced.first.stdout + synced.first.stderr
     assert synced.held_after_first == synced.expected_after_first
     assert table_row(synced.first.stdout, "time_tracks")[:3] == ["time_tracks", "27", "27"]
+    assert "time_tracks: 27 records read" in synced.first.stdout  # the connector's own count line, as progress
 
 
 def test_given_changes_in_the_sandbox_when_run_again_then_only_the_changes_move(synced):
