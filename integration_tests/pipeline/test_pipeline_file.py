@@ -137,8 +137,8 @@ def test_given_configs_the_connectors_do_not_accept_when_checked_then_each_names
         f"{path}:8: sources.pluggy.config.base_url: does not have the expected form: https://host (plain http only "
         "for localhost, 127.x.x.x or [::1])",
         f"{path}:9: sources.pluggy.config.timeout: not a field of source-pluggy's config; its fields: base_url, "
-        "client_id, client_secret, item_ids, lookback_minutes, max_retries, num_workers, read_timeout_seconds, "
-        "requests_per_minute, retry_backoff_seconds, start_date",
+        "client_id, client_secret, item_ids, lookback_minutes, max_response_mb, max_retries, num_workers, "
+        "read_timeout_seconds, request_deadline_seconds, requests_per_minute, retry_backoff_seconds, start_date",
         f"{path}:15: plecto.config.batch_size: must be at most 100",
         f"{path}:20: plecto.streams[0].date_feild: not a field of destination-plecto's config; its fields: "
         "data_source, date_field, external_id, fields, member, member_api_id_field, member_name_field, stream",
