@@ -6,17 +6,27 @@
   retry reaches the server and a later reader gets the good answer;
 - the CDK prefixes a retried call's last error message with `_EXHAUSTED` (the entry point strips it);
 - a manifest's HTTPAPIBudget with `status_codes_for_ratelimit_hit: []` still fills its window on a 429 (the CDK
-  replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch.
+  replaces the empty list by [429]); source-pluggy's manifest holds [0] instead, which a 429 does not touch;
+- the entry point makes its HTTP-cache folder (REQUEST_CACHE_PATH) in tempfile's default folder, so the console's
+  run folder (connector_kit.temp_folder, through `tempfile.tempdir`) holds it.
 """
 
+import json
 import logging
+import os
+import tempfile
+from pathlib import Path
 
 import pytest
 import requests
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, Status
+from airbyte_cdk.sources import Source
 from airbyte_cdk.sources.declarative.models import HTTPAPIBudget
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.streams.call_rate import CallRateLimitHit
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import entrypoint
@@ -104,3 +114,34 @@ def test_given_status_list_0_then_a_429_leaves_the_budget_to_its_own_count():
     budget, request = budget_after_a_429([0])
 
     budget.acquire_call(request, block=False)  # the second of two calls a minute: still free
+
+
+class CacheFolderProbe(Source):
+    """A source whose `check` notes where the entry point put the HTTP cache."""
+
+    seen: list[str] = []
+
+    def spec(self, logger):
+        return ConnectorSpecification(connectionSpecification={"type": "object"})
+
+    def check(self, logger, config):
+        self.seen.append(os.environ[ENV_REQUEST_CACHE_PATH])
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def discover(self, logger, config):
+        return AirbyteCatalog(streams=[])
+
+    def read(self, logger, config, catalog, state=None):
+        return iter(())
+
+
+def test_given_tempfile_tempdir_when_the_entry_point_runs_then_its_http_cache_folder_is_made_there(tmp_path,
+                                                                                                    monkeypatch):
+    (tmp_path / "config.json").write_text(json.dumps({}))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    probe = CacheFolderProbe()
+
+    list(AirbyteEntrypoint(probe).run(AirbyteEntrypoint.parse_args(["check", "--config", str(tmp_path / "config.json")])))
+
+    assert Path(probe.seen[-1]).parent == tmp_path / "run"
