@@ -115,7 +115,9 @@ def test_given_a_synced_pipeline_when_status_then_each_stream_shows_its_runs_and
     assert synced.status.returncode == 0
     document = json.loads(synced.status.stdout)
     time_tracks = document["streams"]["plutio.time_tracks"]
-    assert "updatedAt" in time_tracks["source_state"] and time_tracks["pushed_through"]
+    assert "updatedAt" in time_tracks["source_state"] and time_tracks["pushed_through"].endswith("+00:00")
+    assert "pushed through  " + time_tracks["pushed_through"] in status_text(
+        load_pipeline(synced.pipeline_file, environ={"PLUTIO_CLIENT_SECRET": PLUTIO_SECRET}), document)
     assert document["sources"]["plutio"]["last_run"]["status"] == "ok"
     text = status_text(load_pipeline(synced.pipeline_file, environ={"PLUTIO_CLIENT_SECRET": PLUTIO_SECRET}), document)
     transactions = text.split("  transactions\n")[1]
