@@ -6,6 +6,7 @@ file."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -134,3 +135,6 @@ def test_given_dry_run_then_the_plan_is_printed_and_nothing_is_called(synced):
     assert "A run would, source after source:" in synced.dry_run.stdout
     assert "write time_tracks to Plecto data source 'Plutio time tracks': the records extracted after" in \
         synced.dry_run.stdout
+    # Every time shown carries its zone: the marks in the plan and in the second run's progress lines.
+    marks = re.findall(r"extracted after (\S+)$", synced.dry_run.stdout + synced.second.stdout, re.MULTILINE)
+    assert marks and all(mark.endswith("+00:00") for mark in marks), marks
