@@ -1,8 +1,8 @@
 """`python -m sandbox` on a shared machine: ports chosen once, and config files written for them.
 
 Two sandboxes started at once both run, on ports of their own, each with config files that reach it. The files it
-writes for the fixed ports are the repository's example files byte for byte, and every loopback URL an example names
-is an emulator's fixed URL (so moving the examples to other ports misses none). A folder another sandbox holds, or
+writes for the fixed ports are the repository's example files byte for byte, and every loopback URL on a port of the
+sandbox's range that an example names is an emulator's fixed URL (so moving the examples to other ports misses none). A folder another sandbox holds, or
 a taken port asked for with --port-offset, is refused in one line.
 """
 
@@ -117,10 +117,10 @@ def test_given_the_fixed_ports_when_the_sandbox_writes_its_files_then_they_are_t
         assert config == json.loads(example.read_text()), name
 
 
-def test_given_every_example_file_then_each_loopback_url_it_names_is_a_sandbox_fixed_url():
+def test_given_every_example_file_then_each_sandbox_like_url_it_names_is_a_sandbox_fixed_url():
     fixed = {fixed_url(name) for name in EMULATORS}
-    for template in templates():
-        urls = set(re.findall(r"https?://(?:127\.0\.0\.1|localhost)(?::\d+)?", template.source.read_text()))
+    for template in templates():  # a loopback URL on a port of the sandbox's range, e.g. a mistyped 18709
+        urls = set(re.findall(r"https?://(?:127\.0\.0\.1|localhost):187\d\d\b", template.source.read_text()))
         assert urls <= fixed, f"{template.source.relative_to(REPO)} names {sorted(urls - fixed)}"
     assert {t.connector for t in templates() if t.connector} == {p.parent.parent.name for p in
                                                                  REPO.glob("connectors/*/examples/config.json")}
