@@ -1,6 +1,7 @@
 """A pipeline file with a mistake is rejected before anything runs, each problem naming the file, the line and the
-field: its shape (the JSON Schema), its ${VARIABLE}s, its references, and each connector config against the
-connector's own spec. The shipped examples are valid."""
+field: its shape (the JSON Schema), its ${VARIABLE}s, its references, each connector config against the
+connector's own spec, and each source's streams against the streams its connector has. The shipped examples are
+valid."""
 
 from __future__ import annotations
 
@@ -178,3 +179,15 @@ def test_given_nested_yaml_aliases_when_the_command_runs_then_exit_2_naming_the_
     assert lines[0] == f"{path}: 10 problems, nothing was run:"  # lines 2 to 11
     assert lines[1] == f"  {path}:2: YAML anchor &a is not allowed in a pipeline file (no aliases either): write each value out"
     assert lines[-1] == f"  {path}:11: YAML alias *i is not allowed in a pipeline file: write the value out"
+
+
+def test_given_a_misspelt_stream_when_run_or_dry_run_then_exit_2_naming_its_line_and_nothing_ran(tmp_path):
+    path = write(tmp_path, VALID.replace("streams: [accounts, transactions]", "streams: [accounts, transactions, acounts]"))
+    expected = [f"{path}: 1 problem, nothing was run:",
+                f"  {path}:9: sources.pluggy.streams[2]: source-pluggy has no stream 'acounts' (did you mean "
+                "'accounts'?); its streams: accounts, bills, categories, connectors, identity, investment_transactions, "
+                "investments, items, loans, transactions"]
+    for command in (["run", str(path), "--dry-run"], ["run", str(path)]):
+        done = airbyte_pipeline(*command, env={**os.environ, **ENV})
+        assert (done.returncode, done.stderr.splitlines()) == (2, expected), done.stderr
+        assert not (tmp_path / ".cache").exists()  # no state folder, no cache, no call

@@ -29,18 +29,25 @@
   when it closes (the entry point prints through it, so lines from worker threads come out whole and in order);
 - a requester built by `manifest.requester` (the CDK's component transformer and factory) carries the
   `$parameters` it was built with into its error messages and request parameters, joins a relative path to its
-  `url` and sends an absolute one as it is, and hands back an answer its filters IGNORE (Protime's delta reader).
+  `url` and sends an absolute one as it is, and hands back an answer its filters IGNORE (Protime's delta reader);
+- the entry point makes its HTTP-cache folder (REQUEST_CACHE_PATH) in tempfile's default folder, so the console's
+  run folder (connector_kit.temp_folder, through `tempfile.tempdir`) holds it.
 """
 
 import io
 import json
 import logging
+import os
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 import requests
 import urllib3
+from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, Status
+from airbyte_cdk.sources import Source
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
 from airbyte_cdk.sources.declarative.models import HTTPAPIBudget
 from airbyte_cdk.sources.declarative.models import HttpRequester as HttpRequesterModel
@@ -405,3 +412,34 @@ def test_given_a_requester_built_from_definitions_then_its_filters_know_the_stre
     with pytest.raises(AirbyteTracedException) as refused:
         requester.send_request(path="clockings")
     assert refused.value.message == "No access to clockings (scope clockings.read)"
+
+
+class CacheFolderProbe(Source):
+    """A source whose `check` notes where the entry point put the HTTP cache."""
+
+    seen: list[str] = []
+
+    def spec(self, logger):
+        return ConnectorSpecification(connectionSpecification={"type": "object"})
+
+    def check(self, logger, config):
+        self.seen.append(os.environ[ENV_REQUEST_CACHE_PATH])
+        return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+
+    def discover(self, logger, config):
+        return AirbyteCatalog(streams=[])
+
+    def read(self, logger, config, catalog, state=None):
+        return iter(())
+
+
+def test_given_tempfile_tempdir_when_the_entry_point_runs_then_its_http_cache_folder_is_made_there(tmp_path,
+                                                                                                    monkeypatch):
+    (tmp_path / "config.json").write_text(json.dumps({}))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    probe = CacheFolderProbe()
+
+    list(AirbyteEntrypoint(probe).run(AirbyteEntrypoint.parse_args(["check", "--config", str(tmp_path / "config.json")])))
+
+    assert Path(probe.seen[-1]).parent == tmp_path / "run"
