@@ -111,7 +111,9 @@ def test_given_the_fixed_ports_when_the_sandbox_writes_its_files_then_they_are_t
     folder.release()
 
     for template in templates():
-        assert (tmp_path / "fixed" / template.name).read_bytes() == template.source.read_bytes(), template.name
+        written = tmp_path / "fixed" / template.name
+        assert written.read_bytes() == template.source.read_bytes(), template.name
+        assert written.stat().st_mode & 0o777 == 0o600, template.name  # they hold credentials: the owner's alone
     for name, (_file, config) in configs.items():  # what the sandbox prints per emulator
         [example] = REPO.glob(f"connectors/*-{name}/examples/config.json")
         assert config == json.loads(example.read_text()), name

@@ -98,6 +98,8 @@ class ConfigFolder:
                 continue
             target = self.path / template.name
             target.write_text(relocate_text(template.source.read_text(), urls), encoding="utf-8")
+            target.chmod(0o600)  # they hold the sandbox's credentials, as a user's config files would (the pipeline
+            # warns about an env_file others can read)
             self.written.append(target)
             if template.connector and len(template.emulators) == 1:
                 [emulator] = template.emulators
