@@ -18,7 +18,7 @@ def output() -> tuple[ConnectorOutput, io.StringIO]:
 
 
 def said(printed: io.StringIO) -> list[str]:
-    return [line.split(None, 2)[2] for line in printed.getvalue().splitlines()]  # without the time and the source
+    return [line.split(None, 3)[3] for line in printed.getvalue().splitlines()]  # without the time, its zone, the source
 
 
 def test_given_a_sources_count_line_then_the_stream_and_its_records_are_shown_as_progress():
