@@ -64,6 +64,7 @@ from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import calls
+from connector_kit.ast_guard import serialize_ast_parse
 from connector_kit.cdk_texts import RETRIES_EXHAUSTED_PREFIX, RETRY_LOG_PREFIX, STARTUP_NOISE, is_read_failure_summary
 from connector_kit.config_check import config_problems
 from connector_kit.redact import MaskSecrets, mask, mask_line, register_config_secrets
@@ -382,6 +383,7 @@ def source_main(make_source: SourceFactory, argv: List[str], emit: Optional[Emit
     parsed = AirbyteEntrypoint.parse_args(argv)
     command = parsed.command
     quiet_logs()
+    serialize_ast_parse()  # the CDK's interpolation parses from the read's threads
     try:
         config = load_config(parsed.config) if command != "spec" else None
         catalog = load_catalog(parsed.catalog) if command == "read" else None

@@ -1,5 +1,6 @@
 """The entry point of every connector: bad input in one line, a failed run in one readable TRACE."""
 
+import ast
 import json
 from typing import Any, Iterator, Mapping
 
@@ -22,6 +23,7 @@ from airbyte_cdk.sources import Source
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_kit import ast_guard
 from connector_kit.entrypoint import readable, source_main
 
 SPEC = {"type": "object", "required": ["token"], "properties": {
@@ -179,3 +181,12 @@ def test_given_a_stream_that_never_says_it_ended_when_read_then_its_count_closes
     code, messages = run(tmp_path, "read", files={"config": {"token": "tok-fake-1234"}, "catalog": CATALOG})
 
     assert code == 0 and [told(m) for m in messages] == ["record of items", "Stream 'items': records=1"]
+
+
+@pytest.mark.skipif(not ast_guard.affected(), reason="this Python keeps the AST depth per call")
+def test_given_a_source_command_then_the_entry_point_installed_the_guard_once(tmp_path):
+    code, _ = run(tmp_path, "spec")
+    assert code == 0 and getattr(ast.parse, "serialized", False)
+    installed = ast.parse
+    ast_guard.serialize_ast_parse()
+    assert ast.parse is installed  # not wrapped twice
