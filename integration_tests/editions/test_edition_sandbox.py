@@ -12,6 +12,9 @@ Builder connector (source_runner.py picks the runner).
 - a maintenance page (a 200 that is not the documented shape) is retried at the server, a parent stream's too (the
   CDK's HTTP cache must not answer the retry), and the read completes.
 
+The two fault scenarios run on the package and the Cloud edition: the manifest-only edition bundles the package's own
+handler, the Cloud edition has the CDK's stock one with response filters.
+
 What the other editions do not do (the kit's entry point, Protime's delta feed; for the Cloud edition the list in
 editions/cloud/<source>/README.md) is left to the package's own sandbox tests and listed in each docs page.
 """
@@ -32,6 +35,9 @@ from source_runner import EDITIONS, run_source
 from conftest import REPO, SOURCES
 
 CASES = [(connector, edition) for connector in SOURCES for edition in EDITIONS]
+# The fault scenarios are slow: beside the package they run on the Cloud edition only, whose retries and answer checks
+# are the CDK's stock handler and response filters; the manifest-only edition bundles the package's own components.
+FAULT_CASES = [(connector, edition) for connector, edition in CASES if edition != "manifest-only"]
 # The CDK's OAuthAuthenticator words a refused token request itself (editions/cloud/<source>/README.md: "A refused
 # login in words"); Pluggy's Cloud login is a stock requester whose filter names the fields.
 REFUSED_LOGIN_LOSS = pytest.mark.xfail(strict=True, reason="listed loss of the Cloud edition: a refused login in words")
@@ -81,6 +87,17 @@ def discovered(edition: str, tmp: Path, connector: str, config: dict) -> list[di
     return catalog["streams"]
 
 
+_catalogs: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
+def streams_of(edition: str, tmp: Path, connector: str, config: dict) -> list[dict[str, Any]]:
+    """What the edition discovers, once per test process: a CLI start costs seconds, and the catalog depends on no
+    setting these tests change (the check test runs discover itself every time)."""
+    if (connector, edition) not in _catalogs:
+        _catalogs[connector, edition] = discovered(edition, tmp, connector, config)
+    return _catalogs[connector, edition]
+
+
 @pytest.mark.parametrize(("connector", "edition"), CASES)
 def test_given_the_sandbox_when_checked_and_discovered_then_it_connects_and_offers_every_stream(
         connector, edition, vendor_sandbox, tmp_path):
@@ -103,7 +120,7 @@ def test_given_a_wrong_secret_when_checked_then_failed_naming_the_fields_to_chec
 def test_given_the_sandbox_when_every_stream_is_read_then_exactly_the_emulators_data(
         connector, edition, vendor_sandbox, tmp_path):
     config = config_for(connector, vendor_sandbox)
-    streams = discovered(edition, tmp_path, connector, config)
+    streams = streams_of(edition, tmp_path, connector, config)
     catalog = configured_catalog(streams)
     for entry in catalog["streams"]:
         entry.pop("cursor_field", None)
@@ -144,7 +161,7 @@ def day_window_repeats(records: list[dict[str, Any]], state_day: str) -> bool:
 def test_given_a_change_when_read_incrementally_then_the_change_and_then_nothing(
         connector, edition, vendor_sandbox, tmp_path):
     config = config_for(connector, vendor_sandbox, lookback_days=0, lookback_minutes=0)
-    catalog = {"streams": [e for e in configured_catalog(discovered(edition, tmp_path, connector, config))["streams"]
+    catalog = {"streams": [e for e in configured_catalog(streams_of(edition, tmp_path, connector, config))["streams"]
                            if e["sync_mode"] == "incremental"]}
     incremental = {entry["stream"]["name"] for entry in catalog["streams"]}
     first = run(edition, tmp_path, connector, "read", config, catalog)
@@ -167,14 +184,14 @@ FAULTS = {"source-pluggy": ("/categories", "categories"), "source-plutio": ("/v1
           "source-protime": ("/connector/protimeapi/api/v1/departments", "departments")}
 
 
-@pytest.mark.parametrize(("connector", "edition"), CASES)
+@pytest.mark.parametrize(("connector", "edition"), FAULT_CASES)
 def test_given_a_5xx_burst_and_a_429_when_read_then_absorbed_and_every_record_read(
         connector, edition, vendor_sandbox, tmp_path):
     path, stream = FAULTS[connector]
     vendor_sandbox.faults.add(status=503, count=2, path_prefix=path)
     vendor_sandbox.faults.add(status=429, count=1, path_prefix=path, headers={"Retry-After": "1"})
     config = config_for(connector, vendor_sandbox, retry_backoff_seconds=0.1)
-    catalog = configured_catalog([s for s in discovered(edition, tmp_path, connector, config) if s["name"] == stream])
+    catalog = configured_catalog([s for s in streams_of(edition, tmp_path, connector, config) if s["name"] == stream])
 
     done = run(edition, tmp_path, connector, "read", config, catalog)
 
@@ -190,14 +207,14 @@ PARENTS = {"source-pluggy": ("/v2/items", "items"), "source-plutio": ("/v1.8/tas
 MAINTENANCE = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
 
 
-@pytest.mark.parametrize(("connector", "edition"), CASES)
+@pytest.mark.parametrize(("connector", "edition"), FAULT_CASES)
 def test_given_a_maintenance_page_on_a_parent_stream_when_read_then_retried_at_the_server_and_every_record_read(
         connector, edition, vendor_sandbox, tmp_path):
     path, stream = PARENTS[connector]
     vendor_sandbox.faults.add(status=200, raw=MAINTENANCE, headers={"Content-Type": "text/html"}, count=2,
                               path_prefix=path)
     config = config_for(connector, vendor_sandbox, retry_backoff_seconds=0.1, max_retries=3)
-    catalog = configured_catalog([s for s in discovered(edition, tmp_path, connector, config) if s["name"] == stream])
+    catalog = configured_catalog([s for s in streams_of(edition, tmp_path, connector, config) if s["name"] == stream])
     for entry in catalog["streams"]:
         entry.pop("cursor_field", None)
         entry.update(sync_mode="full_refresh", destination_sync_mode="overwrite")

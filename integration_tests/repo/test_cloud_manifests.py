@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,21 @@ def test_given_each_cloud_edition_then_it_names_no_custom_code_and_has_no_compon
     folder = REPO / "editions" / "cloud" / connector
     assert custom_code_in((folder / "manifest.yaml").read_text()) == []
     assert not (folder / "components.py").exists()
+
+
+def test_given_the_packages_when_the_cloud_editions_are_generated_again_then_they_equal_the_committed_folders():
+    run = subprocess.run([sys.executable, "-m", "connector_editions", "cloud", "--check"], cwd=REPO,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("connector", SOURCES)
+def test_given_each_custom_class_of_the_package_then_the_cloud_manifest_names_its_stand_in_or_none(connector):
+    full = (REPO / "editions" / "manifest-only" / connector / "manifest.yaml").read_text()
+    header = [line for line in (REPO / "editions" / "cloud" / connector / "manifest.yaml").read_text().splitlines()
+              if line.startswith("#")]
+    classes = sorted(set(re.findall(r"class_name:\s*['\"]?components\.(\w+)", full)))
+    assert classes and [c for c in classes if not any(line.startswith(f"#   `{c}` -> ") for line in header)] == []
 
 
 def test_given_a_manifest_with_custom_code_then_the_scan_names_it():

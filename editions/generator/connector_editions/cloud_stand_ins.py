@@ -43,6 +43,7 @@ class Context:
     call_budget: Optional[list[Mapping[str, Any]]] = None
     page_parameter: Optional[tuple[str, Any]] = None  # (name, value): `limit`, sent by the requesters instead
     losses: dict[str, str] = field(default_factory=dict)
+    stand_ins: dict[str, set[str]] = field(default_factory=dict)  # each custom class -> the stock types replacing it
 
     def lose(self, key: str, text: str) -> None:
         self.losses.setdefault(key, text)
