@@ -134,7 +134,7 @@ class ObservedStream(DefaultStream):
     A `DefaultStream` (the CDK finds a stream's parents for its stream groups only on one) that hands every call to
     the stream the engine built, except `cursor`."""
 
-    def __init__(self, stream: DefaultStream, flow: Optional[RecordFlow] = None) -> None:  # noqa: super() not called
+    def __init__(self, stream: DefaultStream, flow: Optional[RecordFlow] = None) -> None:  # no super(): all delegated
         self.stream = stream
         self._observed = ObservedAtClose(stream.cursor, flow)
 
