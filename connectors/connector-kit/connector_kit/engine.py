@@ -1,8 +1,12 @@
 """The CDK's declarative engine as the kit runs it: each stream's cursor told of records per partition
-(observe.py), and the records waiting for the main thread bounded (flow.py).
+(observe.py), the records waiting for the main thread bounded (flow.py), and the streams read in the manifest's order.
 
-Both go through public API: `streams()` returns the engine's streams with their cursor wrapped (every stream the
-engine reads comes from it), and `read()` counts each record message the main thread hands on.
+All through public API: `streams()` returns the engine's streams with their cursor wrapped (every stream the engine
+reads comes from it); `read()` counts each record message the main thread hands on, and hands the engine the
+catalog in the order of the manifest's `streams`. Why the order: the CDK starts streams in the catalog's order, at
+most `num_workers // 2` at once, and runs their partitions in the order they were made; a manifest knows which of
+its streams must start first for its vendor's limits (source-pluggy: the longest chain of calls, bench/SCALE.md),
+a catalog's order is whatever the platform sent.
 """
 
 from __future__ import annotations
@@ -28,9 +32,17 @@ class KitEngine(ConcurrentDeclarativeSource):
              state: Optional[List[AirbyteStateMessage]] = None) -> Iterator[AirbyteMessage]:
         flow = self.record_flow = RecordFlow()
         try:
-            for message in super().read(logger, config, catalog, state):
+            for message in super().read(logger, config, self.in_manifest_order(catalog), state):
                 yield message
                 if message.type == Type.RECORD:
                     flow.handed_on_one()  # once the caller asks for the next message: this one is written
         finally:
             flow.close()
+
+    def in_manifest_order(self, catalog: ConfiguredAirbyteCatalog) -> ConfiguredAirbyteCatalog:
+        """The catalog's streams in the order the manifest declares them (others after them, as they came)."""
+        names = [stream.get("name") for stream in self.resolved_manifest.get("streams", [])
+                 if isinstance(stream, Mapping)]
+        rank = {name: index for index, name in enumerate(names) if isinstance(name, str)}
+        ordered = sorted(catalog.streams, key=lambda configured: rank.get(configured.stream.name, len(rank)))
+        return ConfiguredAirbyteCatalog(streams=ordered)

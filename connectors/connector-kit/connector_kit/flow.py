@@ -56,6 +56,10 @@ class RecordFlow:
             with self._condition:
                 self._condition.notify_all()
 
+    @property
+    def closed(self) -> bool:
+        return not self._open
+
     def close(self) -> None:
         """The read is over: no worker waits any more."""
         with self._condition:

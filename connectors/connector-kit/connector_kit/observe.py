@@ -36,6 +36,7 @@ from airbyte_cdk.sources.streams.concurrent.partitions.partition import Partitio
 from airbyte_cdk.sources.types import Record, StreamSlice
 
 from connector_kit.flow import RecordFlow
+from connector_kit.partitions import OpenPartitions
 
 # Values that sort in time order as text when they have the same length: UTC, "Z", an optional fraction.
 _TEXT_ORDERED = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z\Z")
@@ -132,18 +133,19 @@ class ObservedStream(DefaultStream):
     """A stream of the CDK engine whose workers observe records through `ObservedAtClose`.
 
     A `DefaultStream` (the CDK finds a stream's parents for its stream groups only on one) that hands every call to
-    the stream the engine built, except `cursor`."""
+    the stream the engine built, except `cursor`, and its partitions, made as they are read (partitions.py)."""
 
     def __init__(self, stream: DefaultStream, flow: Optional[RecordFlow] = None) -> None:  # no super(): all delegated
         self.stream = stream
         self._observed = ObservedAtClose(stream.cursor, flow)
+        self._open = OpenPartitions(flow)
 
     @property
     def cursor(self) -> Cursor:
         return self._observed
 
     def generate_partitions(self) -> Iterable[Partition]:
-        return self.stream.generate_partitions()
+        return self._open.made(self.stream.generate_partitions())
 
     @property
     def name(self) -> str:
