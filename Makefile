@@ -13,9 +13,13 @@ EDITIONS := $(patsubst %/manifest.yaml,%,$(sort $(wildcard editions/manifest-onl
 export AIRBYTE_OFFLINE_MODE := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: install test unit-tests sandbox-tests standard-tests expected-records demo sync postgres sandbox bench bench-scale lint lock builder-manifests manifest-only images clean
+.PHONY: install test unit-tests sandbox-tests standard-tests reliability-report expected-records demo sync postgres sandbox bench bench-scale lint lock builder-manifests manifest-only images clean
 
 install: $(STAMP)
+
+# What the venv installs of PACKAGES: the kit with its `testing` extra (connector_kit.testing: the connectors' test
+# helpers, which need pytest and requests-mock; the images install the kit without it).
+INSTALLED := $(patsubst connectors/connector-kit,'connectors/connector-kit[testing]',$(PACKAGES))
 
 # A fresh venv with the exact pins of requirements.lock, every file checked against the lock's hashes
 # (--require-hashes), then the kit, the sandbox, every connector, the pipeline and the editions' generator (editable,
@@ -30,7 +34,7 @@ $(STAMP): requirements.lock requirements-bootstrap.lock $(wildcard connectors/*/
 	test -x $(BIN)/uv || $(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes \
 	  -r requirements-bootstrap.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --require-hashes -r requirements.lock
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(PACKAGES))
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps $(addprefix -e ,$(INSTALLED))
 	$(BIN)/python -m compileall -q $(PACKAGES) > /dev/null  # editable code too: every CLI start would compile it
 	@# The examples' env file as any env_file should be (git keeps no mode but the executable bit): the pipeline
 	@# warns about one that others can read.
@@ -46,31 +50,57 @@ lock:
 	$(LOCK) -c requirements.lock requirements-runtime.in -o requirements-runtime.lock
 	$(LOCK) requirements-bootstrap.in -o requirements-bootstrap.lock
 
-test: install unit-tests sandbox-tests standard-tests
+# Every phase runs, even after one failed; then one closing line with each phase's counts and time, and the total
+# (connector_kit.testing.test_totals), which also fails the run if it changed the working tree (`git status`).
+TEST_PHASES := unit-tests sandbox-tests standard-tests
+RESULTS := build/test-results
+test: install
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@git status --porcelain > $(RESULTS)/git-status-before 2> /dev/null || rm -f $(RESULTS)/git-status-before
+	@$(MAKE) --no-print-directory -k $(TEST_PHASES); status=$$?; \
+	  $(BIN)/python -m connector_kit.testing.test_totals $(RESULTS) $(TEST_PHASES) || status=1; exit $$status
+
+# Each pytest run of a phase prints a line per test file as it finishes (instead of dots) and writes its totals to
+# $(RESULTS)/<phase>/<run>.json (connector_kit.testing.test_report); the phase notes when it started and finished.
+report = -p connector_kit.testing.test_report -o console_output_style=classic --totals-file=$(CURDIR)/$(RESULTS)/$@/$(1).json
+phase_start = rm -rf $(RESULTS)/$@ && mkdir -p $(RESULTS)/$@ && date +%s > $(RESULTS)/$@/started
+phase_end = date +%s > $(RESULTS)/$@/finished
 
 # Mock-server and unit tests, one pytest run per connector (each has its own conftest and helpers), on both cores;
 # then the pipeline's unit tests.
 unit-tests: install
-	@set -e; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
-	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 connectors/$$c/unit_tests; done
-	@echo "== unit tests: pipeline"; $(BIN)/python -m pytest -q -p no:cacheprovider pipeline/tests
+	@$(phase_start); status=0; for c in connector-kit $(CONNECTORS); do echo "== unit tests: $$c"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 $(call report,$$c) connectors/$$c/unit_tests || status=1; \
+	  done; echo "== unit tests: pipeline"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider $(call report,pipeline) pipeline/tests || status=1; \
+	  $(phase_end); exit $$status
 
 # End-to-end runs of the installed CLIs against the sandbox, on both cores: each test file on one worker
-# (pytest-xdist; the grouping is in integration_tests/conftest.py).
+# (pytest-xdist; the grouping is in integration_tests/conftest.py). Every emulator a test starts takes a free port.
 sandbox-tests: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup integration_tests
+	@$(phase_start); echo "== sandbox tests: integration_tests/"; \
+	  $(BIN)/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup $(call report,sandbox) integration_tests; \
+	  status=$$?; $(phase_end); exit $$status
+
+# The fault matrix alone, then its report (build/reports/RELIABILITY.md, which every `make test` writes) copied over
+# the tracked integration_tests/RELIABILITY.md: the only way that file changes.
+reliability-report: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests/faults
+	cp build/reports/RELIABILITY.md integration_tests/RELIABILITY.md
 
 # Rewrite acceptance-test-config/<source>/expected_records/ from the seeded sandbox; review the diff, then commit it.
 expected-records: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider integration_tests/acceptance -k expected_records --update-expected-records
 
 # Airbyte's standard (acceptance) tests: `airbyte-cdk connector test`, through a wrapper that only filters the
-# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli); no Docker here. On every connector package
-# and on every manifest-only edition folder (each folder's conftest.py starts its sandbox, as the packages' do).
+# Google notice its import prints (connector_kit.testing.airbyte_cdk_cli). On every connector package and on every
+# manifest-only edition folder: each one's conftest.py starts its emulator on a free port and deselects the Docker
+# image tests, saying why.
 standard-tests: install
-	@set -e; for c in $(addprefix connectors/,$(CONNECTORS)) $(EDITIONS); do echo "== standard tests: $$c"; \
+	@$(phase_start); status=0; for c in $(addprefix connectors/,$(CONNECTORS)) $(EDITIONS); do \
+	  name=$$(echo $$c | tr / -); echo "== standard tests: $$c"; \
 	  $(BIN)/python -m connector_kit.testing.airbyte_cdk_cli connector test $$c \
-	    --pytest-arg=-q --pytest-arg=-m --pytest-arg="not image_tests"; done
+	    --pytest-arg=-q $(addprefix --pytest-arg=,$(call report,$$name)) || status=1; done; $(phase_end); exit $$status
 
 # The main job on the embedded default: the sandbox, pipeline/examples/sandbox.yaml run twice (DuckDB cache, Plecto).
 demo: install
@@ -85,7 +115,8 @@ sync: install
 postgres: install
 	$(BIN)/python -m airbyte_pipeline.local_postgres --port 18705 --env-file pipeline/examples/sandbox.env
 
-# All emulators on their fixed loopback ports until Ctrl-C (SIZE=small|medium|large or a number).
+# All emulators until Ctrl-C (SIZE=small|medium|large or a number): on their fixed loopback ports, or on free ones
+# when those are taken; their config files in .cache/sandbox/ (the first line says so).
 sandbox: install
 	$(BIN)/python -m sandbox --size $(or $(SIZE),small)
 

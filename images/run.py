@@ -16,6 +16,12 @@ does, against the sandbox, next to the same commands from the venv.
 
 Run by `make images`, which installs podman and passes images/containers.conf; `--only NAME` limits it to one
 connector. Exit status 0 only if every step passed.
+
+Why offline, with a stand-in base and a wheelhouse: on the CI machine there is no Docker engine or Docker Hub, and
+containers cannot reach PyPI (only the host trusts that machine's TLS interception). CI runs `make images` after
+`make test`: about 8 to 12 minutes cold there. The README's `docker build` was checked once on that machine, with
+Debian's docker.io 20.10 (BuildKit), the stand-in base and the wheelhouse served as a package index on the loopback:
+it built source-pluggy, whose `spec` was byte for byte the podman image's.
 """
 
 from __future__ import annotations

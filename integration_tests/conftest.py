@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -21,37 +19,18 @@ CONNECTORS = sorted(p.parent.name for p in REPO.glob("connectors/*/metadata.yaml
 SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
 
 
-# Test files that start emulators on the fixed ports the example configs name: they must not run at the same time.
-FIXED_PORT_FILES = {"readme/test_readme.py", "acceptance/test_acceptance.py", "plecto/test_plecto_docs_example.py"}
-
-
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make sandbox-tests` runs on both cores (pytest-xdist, `--dist loadgroup`): a file's tests stay together on
-    one worker, so its module fixtures run once; the fixed-port files share one worker, one after the other."""
+    one worker, so its module fixtures run once. Every emulator a test starts takes a free port, so files (and two
+    test runs on one machine) never compete for one."""
     here = Path(__file__).parent
     for item in items:
-        file = item.path.relative_to(here).as_posix()
-        item.add_marker(pytest.mark.xdist_group("fixed-ports" if file in FIXED_PORT_FILES else file))
+        item.add_marker(pytest.mark.xdist_group(item.path.relative_to(here).as_posix()))
 
 
 def connector_dir(connector: str) -> Path:
     return REPO / "connectors" / connector
-
-
-def wait_until_free(port: int, seconds: float = 120) -> None:
-    """Before a sandbox starts on a fixed port (the ports the example configs name): wait for another run on this
-    machine (a standard-tests run, a `make sandbox`) to let go of it; fail naming the port if it does not."""
-    deadline = time.monotonic() + seconds
-    while True:
-        with socket.socket() as probe:
-            probe.settimeout(0.2)
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return
-        if time.monotonic() > deadline:
-            pytest.fail(f"port {port} stayed in use for {seconds:.0f} s (a running `make sandbox`?): the example "
-                        "configs point there")
-        time.sleep(1)
 
 
 def _printed(connector: str, *args: str) -> list[dict[str, Any]]:

@@ -25,23 +25,28 @@ from connector_kit.testing.cli import Run, run_connector
 from derived_inputs import (cursor_values, datetime_cursors, full_refresh_catalog, future_state, incremental_catalog,
                             lookback, moment)
 from expected_records import differences, read, write
-from sandbox import EMULATORS, emulator_class
+from sandbox import emulator_class
+from sandbox.ports import relocate
 
-from conftest import SOURCES, bypass_proxies, printed_catalog, wait_until_free
+from conftest import SOURCES, bypass_proxies, printed_catalog
+
+# The URL of each source's emulator in this module (on a free port); the configs name the sandbox's fixed port.
+EMULATOR_URLS: dict[str, dict[str, str]] = {}
 
 
 @pytest.fixture(scope="module", params=SOURCES)
 def source(request) -> Iterator[tuple[str, Any]]:
-    """A source and its vendor's emulator, on the fixed port its configs name, seeded as for the standard tests."""
+    """A source and its vendor's emulator, seeded as for the standard tests, on a free port: the configs that
+    acceptance-test-config.yml names are read with their sandbox URL moved there (sandbox.ports.relocate)."""
     connector = request.param
     vendor = connector.removeprefix("source-")
-    port = EMULATORS[vendor][1]
-    wait_until_free(port)
-    emulator = emulator_class(vendor)(size="small", seed=42).start(port=port)
+    emulator = emulator_class(vendor)(size="small", seed=42).start()
+    EMULATOR_URLS[connector] = {vendor: emulator.url}
     with pytest.MonkeyPatch.context() as monkeypatch:
         bypass_proxies(monkeypatch)
         yield connector, emulator
     emulator.stop()
+    del EMULATOR_URLS[connector]
 
 
 @pytest.fixture
@@ -52,8 +57,13 @@ def connector(source) -> str:
     return name
 
 
+def sandbox_config(connector: str, config_path: Path) -> dict[str, Any]:
+    """A config file of acceptance-test-config.yml, pointed at this module's emulator of the connector's vendor."""
+    return relocate(json.loads(config_path.read_text()), EMULATOR_URLS[connector])
+
+
 def read_cli(tmp_path: Path, connector: str, config_path: Path, catalog: dict, state: Any = None) -> Run:
-    run = run_connector(tmp_path, connector, "read", json.loads(config_path.read_text()), catalog, state)
+    run = run_connector(tmp_path, connector, "read", sandbox_config(connector, config_path), catalog, state)
     assert run.returncode == 0, run.errors() or run.stderr[-2000:]
     return run
 

@@ -3,7 +3,8 @@
 For each cell the run either completes with exactly the expected records (registrations, for the destination),
 or fails loudly and a rerun from its last state completes. No record may be lost and no run may hang. Short
 timeouts and backoffs come from the config (`read_timeout_seconds`, `retry_backoff_seconds`), so the whole
-matrix runs in minutes. The table is written to integration_tests/RELIABILITY.md.
+matrix runs in minutes. The table is written to build/reports/RELIABILITY.md on every run; `make reliability-report`
+runs the matrix and copies it over the tracked integration_tests/RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sandbox import emulator_class
 
 from conftest import REPO
 
-REPORT = REPO / "integration_tests" / "RELIABILITY.md"
+REPORT = REPO / "build" / "reports" / "RELIABILITY.md"  # generated: never over a tracked file
 SHORT = {"read_timeout_seconds": 2, "retry_backoff_seconds": 0.2, "max_retries": 4}
 STALL = 4  # seconds: longer than the read timeout
 HTML = b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
@@ -304,9 +305,11 @@ def _write_report(cells: list[Cell], seconds: float) -> None:
     for cell in sorted(cells, key=lambda c: (SCENARIOS.index(c.scenario), c.connector)):
         rows.append(f"| {cell.scenario} | {cell.connector} | {cell.outcome} | {cell.lost} | {cell.duplicates} | "
                     f"{cell.extra_calls} | {cell.seconds:.1f} | {cell.note.replace('|', '/')} |")
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(
         "# Reliability: the fault matrix\n\n"
-        "Written by `integration_tests/faults/test_fault_matrix.py` (part of `make test`) on "
+        "Written by `integration_tests/faults/test_fault_matrix.py` (`make test` writes it to build/reports/, "
+        "`make reliability-report` refreshes this copy) on "
         f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, in {seconds:.0f} s. Each connector runs as its installed "
         "CLI against its sandbox emulator, with the fault injected on one endpoint mid-sync "
         f"(config: {json.dumps(SHORT)}).\n\n"

@@ -1,6 +1,7 @@
 """A pipeline file with a mistake is rejected before anything runs, each problem naming the file, the line and the
-field: its shape (the JSON Schema), its ${VARIABLE}s, its references, and each connector config against the
-connector's own spec. The shipped examples are valid."""
+field: its shape (the JSON Schema), its ${VARIABLE}s, its references, each connector config against the
+connector's own spec, and each source's streams against the streams its connector has. The shipped examples are
+valid."""
 
 from __future__ import annotations
 
@@ -137,8 +138,8 @@ def test_given_configs_the_connectors_do_not_accept_when_checked_then_each_names
         f"{path}:8: sources.pluggy.config.base_url: does not have the expected form: https://host (plain http only "
         "for localhost, 127.x.x.x or [::1])",
         f"{path}:9: sources.pluggy.config.timeout: not a field of source-pluggy's config; its fields: base_url, "
-        "client_id, client_secret, item_ids, lookback_minutes, max_retries, num_workers, read_timeout_seconds, "
-        "requests_per_minute, retry_backoff_seconds, start_date",
+        "client_id, client_secret, item_ids, lookback_minutes, max_response_mb, max_retries, num_workers, "
+        "read_timeout_seconds, request_deadline_seconds, requests_per_minute, retry_backoff_seconds, start_date",
         f"{path}:15: plecto.config.batch_size: must be at most 100",
         f"{path}:20: plecto.streams[0].date_feild: not a field of destination-plecto's config; its fields: "
         "data_source, date_field, external_id, fields, member, member_api_id_field, member_name_field, stream",
@@ -178,3 +179,15 @@ def test_given_nested_yaml_aliases_when_the_command_runs_then_exit_2_naming_the_
     assert lines[0] == f"{path}: 10 problems, nothing was run:"  # lines 2 to 11
     assert lines[1] == f"  {path}:2: YAML anchor &a is not allowed in a pipeline file (no aliases either): write each value out"
     assert lines[-1] == f"  {path}:11: YAML alias *i is not allowed in a pipeline file: write the value out"
+
+
+def test_given_a_misspelt_stream_when_run_or_dry_run_then_exit_2_naming_its_line_and_nothing_ran(tmp_path):
+    path = write(tmp_path, VALID.replace("streams: [accounts, transactions]", "streams: [accounts, transactions, acounts]"))
+    expected = [f"{path}: 1 problem, nothing was run:",
+                f"  {path}:9: sources.pluggy.streams[2]: source-pluggy has no stream 'acounts' (did you mean "
+                "'accounts'?); its streams: accounts, bills, categories, connectors, identity, investment_transactions, "
+                "investments, items, loans, transactions"]
+    for command in (["run", str(path), "--dry-run"], ["run", str(path)]):
+        done = airbyte_pipeline(*command, env={**os.environ, **ENV})
+        assert (done.returncode, done.stderr.splitlines()) == (2, expected), done.stderr
+        assert not (tmp_path / ".cache").exists()  # no state folder, no cache, no call

@@ -105,14 +105,18 @@ def test_given_a_run_with_umask_022_then_the_state_folder_cache_and_logs_are_pri
     assert list((state_dir / "tmp").iterdir()) == []  # nothing left after a run that ended
 
 
-# ---- a killed run, env_file, corrupt state: a source that only answers `spec` ---------------------------------------
+# ---- a killed run, env_file, corrupt state: a source that answers only `spec` and `discover` -----------------------------------
 SLOW_SOURCE = """#!/bin/sh
-# A source that answers `spec`, then hangs (SLOW=1) or fails at once.
+# A source that answers `spec` and `discover`, then hangs (SLOW=1) or fails at once.
 if [ "$1" = spec ]; then
   echo '{"type":"SPEC","spec":{"connectionSpecification":{"type":"object","properties":{"client_secret":{"type":"string","airbyte_secret":true}}}}}'
   exit 0
 fi
-[ "$SLOW" = 1 ] && exec sleep 300
+if [ "$1" = discover ]; then
+  echo '{"type":"CATALOG","catalog":{"streams":[{"name":"items","json_schema":{"type":"object"},"supported_sync_modes":["full_refresh"]}]}}'
+  exit 0
+fi
+[ "$SLOW" = 1 ] && touch "$SLOW_MARK" && exec sleep 300
 echo "no such vendor" >&2
 exit 1
 """
@@ -132,27 +136,27 @@ def slow_pipeline(folder: Path, **extra) -> Path:
 def test_given_a_killed_run_then_its_config_file_was_private_and_the_next_run_removes_it(tmp_path):
     path = slow_pipeline(tmp_path)
     temp = tmp_path / ".cache" / "slow" / "tmp"
-    env = pipeline_env(SLOW_SECRET=SLOW_SECRET, SLOW="1")
+    reading = tmp_path / "reading"  # the source touches it once `read` has started, its config file written
+    env = pipeline_env(SLOW_SECRET=SLOW_SECRET, SLOW="1", SLOW_MARK=str(reading))
     command = [str(Path(sys.executable).parent / "airbyte-pipeline"), "run", str(path)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 180
-        while not (temp.is_dir() and any(temp.iterdir())) and time.monotonic() < deadline and process.poll() is None:
+        while not reading.exists() and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.2)
         left = list(temp.iterdir()) if temp.is_dir() else []
-        assert left, f"PyAirbyte's config file never appeared in {temp}"
+        assert reading.exists() and left, f"the source never started reading with its config file in {temp}"
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    [config] = left
-    assert SLOW_SECRET in config.read_text()  # the connector config, secret and all, that a kill leaves behind
+    [config] = [path for path in left if SLOW_SECRET in path.read_text()]  # the connector config a kill leaves
     assert mode(temp) == 0o700 and mode(temp.parent) == 0o700  # no one else reaches it, whatever its own mode
-    assert config.exists()
 
     rerun = airbyte_pipeline("run", str(path), env=pipeline_env(SLOW_SECRET=SLOW_SECRET))
     assert rerun.returncode == 1
-    assert "removed 1 temporary file(s) an interrupted run left (connector configs with their secrets)" in rerun.stdout
+    assert (f"removed {len(left)} temporary file(s) an interrupted run left (connector configs with their secrets)"
+            in rerun.stdout)
     assert not config.exists()
     assert list(temp.iterdir()) == []
 

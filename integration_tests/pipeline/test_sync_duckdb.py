@@ -6,6 +6,7 @@ file."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import subprocess
 from dataclasses import dataclass
@@ -73,6 +74,7 @@ def test_given_the_sandbox_when_the_pipeline_runs_then_each_record_is_one_regist
     assert synced.first.returncode == 0, synced.first.stdout + synced.first.stderr
     assert synced.held_after_first == synced.expected_after_first
     assert table_row(synced.first.stdout, "time_tracks")[:3] == ["time_tracks", "27", "27"]
+    assert "time_tracks: 27 records read" in synced.first.stdout  # the connector's own count line, as progress
 
 
 def test_given_changes_in_the_sandbox_when_run_again_then_only_the_changes_move(synced):
@@ -115,7 +117,9 @@ def test_given_a_synced_pipeline_when_status_then_each_stream_shows_its_runs_and
     assert synced.status.returncode == 0
     document = json.loads(synced.status.stdout)
     time_tracks = document["streams"]["plutio.time_tracks"]
-    assert "updatedAt" in time_tracks["source_state"] and time_tracks["pushed_through"]
+    assert "updatedAt" in time_tracks["source_state"] and time_tracks["pushed_through"].endswith("+00:00")
+    assert "pushed through  " + time_tracks["pushed_through"] in status_text(
+        load_pipeline(synced.pipeline_file, environ={"PLUTIO_CLIENT_SECRET": PLUTIO_SECRET}), document)
     assert document["sources"]["plutio"]["last_run"]["status"] == "ok"
     text = status_text(load_pipeline(synced.pipeline_file, environ={"PLUTIO_CLIENT_SECRET": PLUTIO_SECRET}), document)
     transactions = text.split("  transactions\n")[1]
@@ -132,3 +136,6 @@ def test_given_dry_run_then_the_plan_is_printed_and_nothing_is_called(synced):
     assert "A run would, source after source:" in synced.dry_run.stdout
     assert "write time_tracks to Plecto data source 'Plutio time tracks': the records extracted after" in \
         synced.dry_run.stdout
+    # Every time shown carries its zone: the marks in the plan and in the second run's progress lines.
+    marks = re.findall(r"extracted after (\S+)$", synced.dry_run.stdout + synced.second.stdout, re.MULTILINE)
+    assert marks and all(mark.endswith("+00:00") for mark in marks), marks

@@ -5,6 +5,7 @@ it holds, and extra properties are allowed at the root (a config or record with 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterator
 
 import pytest
@@ -33,14 +34,23 @@ def levels(properties: dict[str, Any], path: str = "") -> Iterator[tuple[str, di
                 yield from levels(nested, prefix)
 
 
-def must_be_typed(schema: dict[str, Any]) -> bool:
-    """A field the user has to type in: no default to keep, no list to pick from, not a switch, and not a secret
-    (a secret gets no example). Objects and lists of objects are made of such fields."""
-    if any(key in schema for key in ("default", "enum", "const")) or schema.get("airbyte_secret"):
+def wants_example(schema: dict[str, Any]) -> bool:
+    """A field whose value the user types, default or not (an example shows the form a value takes): not a list to
+    pick from, not a switch, not a secret (a secret gets no example), not an object (its fields have their own)."""
+    if any(key in schema for key in ("enum", "const")) or schema.get("airbyte_secret"):
         return False
-    if schema.get("type") in ("boolean", "object"):
-        return False
-    return not (schema.get("type") == "array" and (schema.get("items") or {}).get("type") == "object")
+    return schema.get("type") not in ("boolean", "object")
+
+
+# Words a title keeps in lower case inside it (Airbyte's specs: "Requests per Minute per Endpoint").
+SMALL_WORDS = {"a", "an", "and", "or", "of", "per", "in", "on", "to", "the", "for", "by", "at", "with"}
+
+
+def title_case_problems(title: str) -> list[str]:
+    """The words of `title` out of Title Case; what is in parentheses (a unit, a hint) is left as it is."""
+    words = re.sub(r"\([^)]*\)", "", title).split()
+    return [word for index, word in enumerate(words) if word[:1].isalpha() and (
+        word[0].islower() if index == 0 or word.lower() not in SMALL_WORDS else word != word.lower())]
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -60,8 +70,21 @@ def specification(request) -> tuple[str, dict[str, Any]]:
 
 def test_given_each_spec_when_printed_then_every_field_the_user_types_has_examples(specification):
     connector, spec = specification
-    missing = [where for where, schema in fields(spec["properties"]) if must_be_typed(schema) and not schema.get("examples")]
+    missing = [where for where, schema in fields(spec["properties"]) if wants_example(schema) and not schema.get("examples")]
     assert not missing, f"{connector}: no examples for {missing}"
+
+
+def test_given_each_spec_when_printed_then_every_title_is_in_one_style_title_case(specification):
+    connector, spec = specification
+    titles = [schema.get("title") or "" for _, schema in fields(spec["properties"])]
+    titles += [(schema.get("items") or {}).get("title") or "" for _, schema in fields(spec["properties"])]
+    assert {title: title_case_problems(title) for title in titles if title_case_problems(title)} == {}, connector
+
+
+def test_given_titles_then_the_style_check_names_the_words_out_of_title_case():
+    assert title_case_problems("Requests per Minute per Endpoint (minutes)") == []
+    assert title_case_problems("Client secret") == ["secret"]
+    assert title_case_problems("start Date Per run") == ["start", "Per", "run"]
 
 
 def test_given_each_spec_when_printed_then_every_field_and_list_item_is_titled_and_described(specification):

@@ -55,6 +55,8 @@ def records_since(cache: CacheBase, stream: str, since: Optional[datetime],
     if table is None:
         return
     properties = json_schema.get("properties", {})
+    # How the cache named each field's column: PyAirbyte has no public call for the way back, so the processor's own
+    # normalizer is inverted over the schema (pinned in pipeline/tests/test_cached_records.py).
     normalize = cache.processor.normalizer.normalize
     names = {normalize(name): name for name in properties}
     query = sqlalchemy.select(table).order_by(table.c[EXTRACTED_AT])

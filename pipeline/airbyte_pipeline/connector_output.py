@@ -1,6 +1,8 @@
 """What a connector said while it ran: its own failure message (the TRACE error, never a traceback), the lines
-worth showing as progress (waits, streams done, warnings, data sources created), destination-plecto's
-per-stream summary (`Stream 'x': posts=3, received=240, stored=240`) and the API calls the run made."""
+worth showing as progress (waits, streams done, warnings, data sources created), each stream's summary line
+(connector_kit.stream_summary: a source's `Stream 'x': records=27` when the stream ends, destination-plecto's
+`Stream 'x': posts=3, received=240, stored=240`) and the API calls the run made. Every line read here is one our
+connectors write themselves, none of the CDK's."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import logging
 import re
 from typing import Optional
 
+from connector_kit.stream_summary import RECORDS, parse_summary
+
 from airbyte_pipeline.progress import Progress
 
-STREAM_DONE = re.compile(r"^Read (\d+) records from (\S+) stream$")  # the CDK's line when a stream ends
 WORTH_SHOWING = re.compile(r"\bwaiting\b|\bcreated Plecto data source\b", re.IGNORECASE)
-STREAM_SUMMARY = re.compile(r"^Stream '(?P<stream>[^']+)': (?P<stats>\w+=\d+(?:, \w+=\d+)*)$")
 # connector_kit.calls: the last log line of every run of our connectors, e.g. "11 API calls: GET /accounts 2, ..."
 API_CALLS = re.compile(r"^(?P<total>\d+) API calls?: (?P<by_endpoint>.+)$")
 
@@ -30,13 +32,12 @@ class ConnectorOutput:
         if API_CALLS.match(message):
             self.api_calls = message
             return
-        summary = STREAM_SUMMARY.match(message)
-        done = STREAM_DONE.match(message)
+        summary = parse_summary(message)
         if summary:
-            self.summaries[summary["stream"]] = {k: int(v) for k, v in
-                                                 (pair.split("=") for pair in summary["stats"].split(", "))}
-        elif done:
-            self.progress.say(self.who, f"{done[2]}: {done[1]} records read")
+            stream, stats = summary
+            self.summaries[stream] = stats
+            if RECORDS in stats:  # a source's stream has ended
+                self.progress.say(self.who, f"{stream}: {stats[RECORDS]} records read")
         elif level in ("WARN", "WARNING", "ERROR", "FATAL"):
             if level in ("ERROR", "FATAL"):
                 self.errors.append(message)

@@ -1,6 +1,8 @@
 """Each connector config of a pipeline file checked against the connector's own spec (`<connector> spec`) before
 anything runs: wrong types, missing and unknown fields are problems with their line. The fields a spec marks
-secret are masked in all output, and a secret written in the file rather than as ${VARIABLE} is warned about."""
+secret are masked in all output, and a secret written in the file rather than as ${VARIABLE} is warned about.
+Then each source's streams against the streams its connector has (connector_streams). `run` and `run --dry-run`
+both check all of it before the first call."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import json
 import subprocess
 from typing import Any, Iterator
 
+from airbyte_pipeline.connector_streams import stream_problems
 from airbyte_pipeline.pipeline_file import Pipeline
 from airbyte_pipeline.problems import Problem
 from airbyte_pipeline.schema_check import schema_problems
@@ -34,16 +37,22 @@ def connector_spec(executable: str) -> dict:
 
 
 def check_connector_configs(pipeline: Pipeline) -> tuple[list[Problem], list[str]]:
-    """Problems (with lines) and warnings of every connector config; adds spec-secret values to the redactor."""
+    """Problems (with lines) and warnings of every connector config and every source's streams; adds spec-secret
+    values to the redactor."""
     problems: list[Problem] = []
     warnings: list[str] = []
+    unchecked: set[str] = set()  # sources whose config has problems: their streams cannot be asked for
     for key, source in pipeline.sources.items():
         prefix: FieldPath = ("sources", key, "config")
+        before = len(problems)
         _check(pipeline, source.connector, source.config, lambda path, prefix=prefix: (*prefix, *path),
                problems, warnings)
+        if len(problems) > before:
+            unchecked.add(key)
     if pipeline.plecto_connector:
         config = {**pipeline.plecto_config, "streams": [push.mapping for push in pipeline.pushes]}
         _check(pipeline, pipeline.plecto_connector, config, _destination_path, problems, warnings)
+    problems.extend(stream_problems(pipeline, skip=unchecked))
     return problems, warnings
 
 

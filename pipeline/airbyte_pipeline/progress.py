@@ -1,5 +1,5 @@
-"""Progress while a pipeline runs: one line per step, stamped with the time, secrets masked, flushed at once (so
-a scheduler's log shows where a run is)."""
+"""Progress while a pipeline runs: one line per step, stamped with the time and its zone, secrets masked, flushed at
+once (so a scheduler's log shows where a run is)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from datetime import datetime
 from typing import IO, Iterator, Optional
 
 from airbyte_pipeline.redaction import Redactor
+from airbyte_pipeline.shown_times import clock
 
 HEARTBEAT_SECONDS = 30.0
 
@@ -22,7 +22,7 @@ class Progress:
         self._lock = threading.Lock()
 
     def say(self, who: str, text: str) -> None:
-        line = self.redactor.clean(f"{datetime.now():%H:%M:%S}  {who:<22} {text}")
+        line = self.redactor.clean(f"{clock()}  {who:<22} {text}")
         with self._lock:
             print(line, file=self.out, flush=True)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from airbyte_pipeline.env_values import placeholders
 from airbyte_pipeline.pipeline_file import Pipeline
 from airbyte_pipeline.pipeline_state import PipelineState
+from airbyte_pipeline.shown_times import with_zone
 
 
 def plan(pipeline: Pipeline) -> str:
     state = PipelineState.load(pipeline.state_dir, pipeline.cache.identity())
     variables = sorted({name for _, name in placeholders(pipeline.document.data)})
     lines = [
-        f"Pipeline '{pipeline.name}' ({pipeline.file}): the file, its variables and the connector configs are valid.",
+        f"Pipeline '{pipeline.name}' ({pipeline.file}): the file, its variables, the connector configs and the streams are valid.",
         f"cache: {pipeline.cache.describe()} (one schema per source)",
         f"state: {state.path}" + ("" if state.path.exists() else " (none yet: first run)"),
         f"variables: {', '.join(variables)} (values masked in all output)" if variables else "variables: none",
@@ -27,7 +28,7 @@ def plan(pipeline: Pipeline) -> str:
                      "state in the cache)")
         for push in pipeline.pushes_of(source.key):
             mark = state.high_water_mark(push.label)
-            since = f"the records extracted after {mark}" if mark else "every record in the cache (first push)"
+            since = f"the records extracted after {with_zone(mark)}" if mark else "every record in the cache (first push)"
             lines.append(f"     then {pipeline.plecto_connector} write {push.stream} to Plecto data source "
                          f"'{push.mapping['data_source']}': {since}")
     return pipeline.redactor.clean("\n".join(lines))

@@ -16,6 +16,7 @@ from airbyte_pipeline.plecto_push import PushOutcome, push_stream
 from airbyte_pipeline.private_files import prepare_state_dir
 from airbyte_pipeline.progress import Progress, elapsed
 from airbyte_pipeline.reading import ReadOutcome, read_source
+from airbyte_pipeline.shown_times import with_zone
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _run_source(pipeline: Pipeline, source: Source, state: PipelineState,
         for push in pipeline.pushes_of(source.key):
             mark = state.high_water_mark(push.label)
             progress.say(push.label, f"to Plecto '{push.mapping['data_source']}': the records "
-                                     + (f"extracted after {mark}" if mark else "in the cache (first push)"))
+                                     + (f"extracted after {with_zone(mark)}" if mark else "in the cache (first push)"))
             pushed = push_stream(pipeline, push, cache, read.shapes[push.stream],
                                  datetime.fromisoformat(mark) if mark else None, progress)
             _record_push(state, pushed)

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from airbyte_pipeline.pipeline_file import Pipeline
+from airbyte_pipeline.shown_times import with_zone
 
 STATE_TEXT_LIMIT = 110
 
@@ -46,7 +47,7 @@ def status_text(pipeline: Pipeline, document: dict[str, Any]) -> str:
                     f"{push['at']} {push['status']}, {push['sent']} sent, {push['registrations'] or 0} registration(s)"
                     + (f": {push['message']}" if push.get("message") else "") if push else "never")
                     + f" -> Plecto '{entry['pushed_to']}'")
-                lines.append(f"    pushed through  {entry['pushed_through'] or '-'}")
+                lines.append(f"    pushed through  {with_zone(entry['pushed_through']) or '-'}")
             lines.append(f"    source state    {describe_state(entry['source_state'])}")
     if document.get("schedule"):
         lines += ["", f"schedule: {document['schedule']} (Quartz cron, UTC; for Airbyte, set by `deploy`)"]

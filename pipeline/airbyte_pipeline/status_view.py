@@ -12,6 +12,7 @@ from airbyte_pipeline.deploy_record import DeployRecord
 from airbyte_pipeline.pipeline_file import Pipeline, Source
 from airbyte_pipeline.pipeline_state import PipelineState
 from airbyte_pipeline.reading import quiet
+from airbyte_pipeline.shown_times import with_zone
 from airbyte_pipeline.status_text import status_text
 
 
@@ -33,7 +34,7 @@ def status_document(pipeline: Pipeline) -> dict[str, Any]:
             label = f"{source.key}.{stream}"
             entry = state.streams.get(label, {})
             streams[label] = {"last_read": entry.get("last_read"), "last_push": entry.get("last_push"),
-                              "pushed_through": entry.get("pushed_through"),
+                              "pushed_through": with_zone(entry.get("pushed_through")),
                               "pushed_to": _push_target(pipeline, label),
                               "source_state": source_states.get(stream)}
     airbyte = DeployRecord.load(pipeline.state_dir)  # what `deploy` created, per Airbyte instance and workspace

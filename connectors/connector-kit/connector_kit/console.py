@@ -2,7 +2,8 @@
 
 `spec` is answered from the packaged spec without importing the CDK (connector_kit.spec); every other command
 imports the connector, by its dotted name, only then. `main` returns the exit code (the tests call it with an
-`emit` to collect the output lines); `run` is the console script.
+`emit` to collect the output lines); `run` is the console script, whose temp files live in a folder of the run's
+own, removed when it ends (connector_kit.temp_folder).
 """
 
 import importlib
@@ -39,4 +40,8 @@ class Console:
 
     def run(self) -> None:
         if not answered_spec(sys.argv[1:], self.package):
-            sys.exit(self.main(sys.argv[1:]))
+            from connector_kit.temp_folder import run_temp_folder
+
+            with run_temp_folder():  # the CDK's HTTP cache goes, even when the run is stopped (see temp_folder)
+                code = self.main(sys.argv[1:])
+            sys.exit(code)

@@ -47,6 +47,18 @@ def _replace_keys(node: Any, values: Mapping[str, Any]) -> None:
             _replace_keys(item, values)
 
 
+def unquoted(message: str) -> str:
+    """The text of a failed check's reason. The CDK's declarative `check` reports its CheckStream's reason as
+    `repr(reason)` ('...' with escapes; pinned in test_cdk_pins.py): the text itself, where `message` is exactly the
+    repr of a string; any other message as it is. The CheckStream's reason is reachable only through `check`, so
+    this undoes the repr rather than run the checker outside the CDK's own `check`."""
+    try:
+        text = ast.literal_eval(message)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return message
+    return text if isinstance(text, str) and repr(text) == message else message
+
+
 class ManifestSource(Source):
     package: ClassVar[str]  # the Python package that ships manifest.yaml, e.g. "source_pluggy"
 
@@ -108,13 +120,7 @@ class ManifestSource(Source):
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         status = self.engine(config).check(logger, config)
         if status.message:
-            # The CDK reports the reason as a Python repr ('...' with escapes): show the text itself.
-            try:
-                unquoted = ast.literal_eval(status.message)
-            except (ValueError, SyntaxError):
-                unquoted = None
-            if isinstance(unquoted, str):
-                status.message = unquoted
+            status.message = unquoted(status.message)
         return status
 
     def discover(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteCatalog:

@@ -7,28 +7,42 @@ What it adds to the CDK's entry point, the same way for every connector:
 - **Config values.** Checked against the spec with a message per field (config_check.py), for every command.
 - **Catalog.** A stream the connector does not have is an error naming it (the CDK only logs an INCOMPLETE
   status for it and exits 0).
+- **Messages, not text.** The kit drives the CDK entry point's public `check`, `discover` and `read` (which yield
+  Airbyte messages; the CDK's own `run` only serialises them) and reads each message's fields: a TRACE's type and
+  error, a record's stream. It serialises each message once, with the CDK's public serializer, as it prints it.
 - **Failures.** The CDK emits a TRACE per failed stream and then a summary whose message is a Python repr,
   tagged config_error whatever the cause. Here the per-stream TRACEs are held back and the run ends with one
   TRACE: each stream with its own message, internals in `internal_message`/`stack_trace`, and a failure type
   that is config_error only when every failure is one.
+- **Counts.** When a stream ends, one line of ours says how many records it emitted
+  (`Stream 'clockings': records=27`, connector_kit.stream_summary), for every source and every kind of stream.
 - **Logs.** Tracebacks stay out of LOG lines (the final TRACE carries the stack trace) and the CDK's generic
   retry line is dropped, since `backoff.RetryWaits` logs each wait with its reason.
+- **Output.** Lines go out through the CDK's `PRINT_BUFFER`, the stream its log handler writes to, so that log
+  lines from the CDK's worker threads and the messages printed here come out whole and in order.
 - **Secrets.** Every `airbyte_secret` value of the config is registered in every form (connector_kit.redact)
   before any connector code runs, and every line printed but a RECORD is masked: CONNECTION_STATUS, TRACE
   (message, internal_message, stack_trace), LOG, whoever wrote it.
+
+The CDK texts it still recognises (a retry line, the closing summary, the retries-used-up prefix) are in
+connector_kit.cdk_texts, each pinned by a test; so is every other CDK behaviour it relies on (test_cdk_pins.py).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import os
 import sys
+import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, List, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
 import orjson
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
-from airbyte_cdk.logger import PRINT_BUFFER
+from airbyte_cdk.logger import PRINT_BUFFER, is_platform_debug_log_enabled
 from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteErrorTraceMessage,
@@ -36,6 +50,7 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteMessageSerializer,
     AirbyteStateMessageSerializer,
+    AirbyteStreamStatus,
     AirbyteTraceMessage,
     ConfiguredAirbyteCatalogSerializer,
     ConnectorSpecification,
@@ -45,17 +60,17 @@ from airbyte_cdk.models import (
     TraceType,
     Type,
 )
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import calls
+from connector_kit.ast_guard import serialize_ast_parse
+from connector_kit.cdk_texts import RETRIES_EXHAUSTED_PREFIX, RETRY_LOG_PREFIX, STARTUP_NOISE, is_read_failure_summary
 from connector_kit.config_check import config_problems
 from connector_kit.redact import MaskSecrets, mask, mask_line, register_config_secrets
+from connector_kit.stream_summary import RECORDS, summary_line
 
 logger = logging.getLogger("airbyte")
-
-# The CDK's retry log line, which says "Rate limit exceeded" for every retried status (see QuietRetryLog).
-_CDK_RETRY_LINE = "UserDefinedBackoffException:"
-_CDK_NOISE = ("MemoryMonitor instantiated",)
 
 
 class InputError(Exception):
@@ -155,6 +170,40 @@ class KitEntrypoint(AirbyteEntrypoint):
             raise AirbyteTracedException(message=str(error), internal_message=str(error),
                                          failure_type=FailureType.config_error) from None
 
+    def messages(self, parsed: argparse.Namespace, config: Optional[Mapping[str, Any]], catalog: Any,
+                 state: Optional[list[Any]]) -> Iterator[AirbyteMessage]:
+        """What the CDK's `run` prints for a command, as messages rather than text: the same steps (log level, a
+        temporary folder for the HTTP cache, `configure`, the source's queued messages before and after), through
+        the public `check`, `discover` and `read`. The inputs are the files the kit has already read and checked."""
+        debug = getattr(parsed, "debug", False) or is_platform_debug_log_enabled()
+        for each in (self.logger, logger) if debug else (self.logger,):
+            each.setLevel(logging.DEBUG if debug else logging.INFO)
+        spec = self.source.spec(self.logger)
+        try:
+            with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
+                os.environ[ENV_REQUEST_CACHE_PATH] = temp_dir  # where the CDK's HttpClient keeps its cache files
+                if parsed.command == "spec":
+                    yield from self.queued_messages()
+                    yield AirbyteMessage(type=Type.SPEC, spec=spec)
+                    return
+                configured = self.source.configure(config or {}, temp_dir)
+                yield from self.queued_messages()
+                if parsed.command == "check":
+                    yield from self.check(spec, configured)
+                elif parsed.command == "discover":
+                    yield from self.discover(spec, configured)
+                elif parsed.command == "read":
+                    yield from self.read(spec, configured, catalog, state or [])
+                else:
+                    raise ValueError(f"Unexpected command {parsed.command}")
+        finally:
+            yield from self.queued_messages()
+
+    def queued_messages(self) -> Iterable[AirbyteMessage]:
+        """The logs and states the source's message repository holds (a declarative engine queues them)."""
+        repository = getattr(self.source, "message_repository", None)
+        return repository.consume_queue() if repository is not None else ()
+
 
 # ---- failures -----------------------------------------------------------------------------------------------
 @dataclass
@@ -162,22 +211,20 @@ class FailureReport:
     """Holds the error TRACEs of a run back, and ends the run with one readable TRACE."""
 
     errors: list[AirbyteErrorTraceMessage] = field(default_factory=list)
-    held: list[str] = field(default_factory=list)  # the error TRACE lines as the CDK printed them
+    held: list[AirbyteMessage] = field(default_factory=list)  # the error TRACEs as the run yielded them
 
-    def take(self, line: str) -> Optional[str]:
-        """The line to print now, or None when it is an error TRACE kept for the final report."""
-        if not line.startswith('{"type":"TRACE"'):
-            return line
-        message = AirbyteMessageSerializer.load(orjson.loads(line))
-        if message.trace is not None and message.trace.type == TraceType.ERROR and message.trace.error is not None:
-            self.errors.append(message.trace.error)
-            self.held.append(line)
-            return None
-        return line
+    def holds(self, message: AirbyteMessage) -> bool:
+        """Whether `message` is an error TRACE, kept for the final report rather than printed now."""
+        trace = message.trace if message.type == Type.TRACE else None
+        if trace is not None and trace.type == TraceType.ERROR and trace.error is not None:
+            self.errors.append(trace.error)
+            self.held.append(message)
+            return True
+        return False
 
     def final(self, exception: Optional[BaseException]) -> Optional[AirbyteMessage]:
         errors = list(self.errors)
-        if exception is not None and not (errors and _is_summary(exception)):
+        if exception is not None and not (errors and is_read_failure_summary(exception)):
             errors.append(_as_error(exception))
         if not errors:
             return None
@@ -205,19 +252,10 @@ class FailureReport:
                                                                            error=report))
 
 
-def _is_summary(exception: BaseException) -> bool:
-    """The CDK's closing exception after stream failures, which only repeats them (as reprs)."""
-    return isinstance(exception, AirbyteTracedException) and exception.internal_message == "Concurrent read failure"
-
-
-# What the CDK prefixes to the error handler's own message once a call's retries are used up.
-_EXHAUSTED = "Exhausted available request attempts. Please see logs for more details. Exception: "
-
-
 def readable(message: Optional[str], internal_message: Optional[str] = None) -> str:
     text = (message or "").strip()
-    if text.startswith(_EXHAUSTED):
-        text = "Retries used up: " + text[len(_EXHAUSTED):]
+    if text.startswith(RETRIES_EXHAUSTED_PREFIX):
+        text = "Retries used up: " + text[len(RETRIES_EXHAUSTED_PREFIX):]
     if not text:
         text = (internal_message or "").strip().splitlines()[0] if internal_message else "The connector failed."
     return text if text.endswith((".", "!", "?")) else text + "."
@@ -242,6 +280,7 @@ def _now_ms() -> float:
 
 
 Emit = Callable[[str], None]
+Serialize = Callable[[AirbyteMessage], str]
 
 
 def _print_line(line: str) -> None:
@@ -249,26 +288,65 @@ def _print_line(line: str) -> None:
     print(f"{line}\n", end="")
 
 
-def _serialized(message: AirbyteMessage) -> str:
-    return orjson.dumps(AirbyteMessageSerializer.dump(message)).decode()
+# The CDK's public serializer: orjson, with a fallback to json for what orjson refuses (e.g. integers over 64 bits).
+serialized: Serialize = AirbyteEntrypoint.airbyte_message_to_string
 
 
-def _masking(emit: Emit) -> Emit:
-    """`emit`, with every secret masked in each line but a record (see redact.mask_line)."""
-    return lambda line: emit(mask_line(line))
+def log_message(text: str, level: Level = Level.INFO) -> AirbyteMessage:
+    return AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=level, message=text))
+
+
+@dataclass
+class Printer:
+    """Prints messages: each serialised once, every secret masked in all but records (whose data is the API's,
+    never a credential, and which are nearly all of a sync's output)."""
+
+    emit: Emit
+    serialize: Serialize = serialized
+
+    def __call__(self, message: AirbyteMessage) -> None:
+        line = self.serialize(message)
+        self.emit(line if message.type == Type.RECORD else mask_line(line))
+
+
+@dataclass
+class StreamCounts:
+    """The records each stream emitted (`counts`, which the output loop adds each record to); a stream's count is
+    logged (stream_summary) when it ends."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    told: set[str] = field(default_factory=set)
+
+    def see(self, message: AirbyteMessage) -> Optional[AirbyteMessage]:
+        """The count line to print before `message`, when `message` ends a stream."""
+        trace = message.trace if message.type == Type.TRACE else None
+        status = trace.stream_status if trace is not None and trace.type == TraceType.STREAM_STATUS else None
+        if status is not None and status.status in (AirbyteStreamStatus.COMPLETE, AirbyteStreamStatus.INCOMPLETE):
+            return self.line(status.stream_descriptor.name)
+        return None
+
+    def rest(self) -> list[AirbyteMessage]:
+        """At the end of a run: the count of each stream that emitted records but never said it ended."""
+        return [line for line in map(self.line, list(self.counts)) if line is not None]
+
+    def line(self, stream: str) -> Optional[AirbyteMessage]:
+        if stream in self.told:
+            return None
+        self.told.add(stream)
+        return log_message(summary_line(stream, {RECORDS: self.counts[stream]}))
 
 
 def _fail_input(command: str, error: InputError, emit: Emit) -> int:
     text = mask(str(error))
-    emit = _masking(emit)
+    output = Printer(emit)
     if command == "check":
-        emit(_serialized(AirbyteMessage(type=Type.CONNECTION_STATUS,
-                                        connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=text))))
+        output(AirbyteMessage(type=Type.CONNECTION_STATUS,
+                              connectionStatus=AirbyteConnectionStatus(status=Status.FAILED, message=text)))
         return 0
     report = FailureReport([AirbyteErrorTraceMessage(message=text, failure_type=FailureType.config_error)])
     final = report.final(None)
     assert final is not None
-    emit(_serialized(final))
+    output(final)
     return 1
 
 
@@ -276,7 +354,7 @@ def _fail_input(command: str, error: InputError, emit: Emit) -> int:
 class QuietRetryLog(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         text = str(record.msg)
-        if text.startswith(_CDK_RETRY_LINE) or text.startswith(_CDK_NOISE):
+        if text.startswith(RETRY_LOG_PREFIX) or text.startswith(STARTUP_NOISE):
             return False
         if record.exc_info and record.exc_info[1] is not None:
             error = record.exc_info[1]
@@ -305,6 +383,7 @@ def source_main(make_source: SourceFactory, argv: List[str], emit: Optional[Emit
     parsed = AirbyteEntrypoint.parse_args(argv)
     command = parsed.command
     quiet_logs()
+    serialize_ast_parse()  # the CDK's interpolation parses from the read's threads
     try:
         config = load_config(parsed.config) if command != "spec" else None
         catalog = load_catalog(parsed.catalog) if command == "read" else None
@@ -316,7 +395,7 @@ def source_main(make_source: SourceFactory, argv: List[str], emit: Optional[Emit
             _check_streams(source, catalog)
     except InputError as error:
         return _fail_input(command, error, emit or _print_line)
-    return _run(KitEntrypoint(source).run(parsed), emit)
+    return _run(KitEntrypoint(source).messages(parsed, config, catalog, state), serialized, emit)
 
 
 def _check_streams(source: Any, catalog: Any) -> None:
@@ -330,43 +409,54 @@ def _check_streams(source: Any, catalog: Any) -> None:
                          f"Its streams are: {', '.join(sorted(names))}.")
 
 
-def _run(lines: Iterable[str], emit: Optional[Emit] = None) -> int:
-    """Emit a command's output; a run that raised ends with one readable TRACE and exit code 1."""
+def _run(messages: Iterable[AirbyteMessage], serialize: Serialize, emit: Optional[Emit] = None) -> int:
+    """Print a command's messages; a run that raised ends with one readable TRACE and exit code 1."""
     if emit is None:
-        with PRINT_BUFFER:
-            return _run(lines, _print_line)
+        with PRINT_BUFFER:  # see the module's docstring, "Output"
+            return _run(messages, serialize, _print_line)
+    output = Printer(emit, serialize)
     report = FailureReport()
+    counts = StreamCounts()
     failure: Optional[BaseException] = None
-    emit = _masking(emit)
+    records = counts.counts
     try:
-        for line in lines:
-            kept = report.take(line)
-            if kept is not None:
-                emit(kept)
+        for message in messages:
+            if message.type == Type.RECORD and message.record is not None:  # nearly all of a sync: the short way
+                records[message.record.stream] += 1
+                emit(serialize(message))
+                continue
+            if report.holds(message):
+                continue
+            count = counts.see(message)
+            if count is not None:
+                output(count)
+            output(message)
     except Exception as error:  # noqa: BLE001 - every failure ends in one readable TRACE
         failure = error
+    for count in counts.rest():
+        output(count)
     made = calls.summary()
     if made:  # the last log line of every run: what it cost against the vendor's limit
-        emit(_serialized(AirbyteMessage(type=Type.LOG, log=AirbyteLogMessage(level=Level.INFO, message=made))))
+        output(log_message(made))
     if failure is None:
-        for line in report.held:  # e.g. `check`'s TRACE before its FAILED status: the run itself went well
-            emit(line)
+        for held in report.held:  # e.g. `check`'s TRACE before its FAILED status: the run itself went well
+            output(held)
         return 0
     final = report.final(failure)
     if final is not None:
-        emit(_serialized(final))
+        output(final)
     return 1
 
 
 ParseLines = Callable[[Iterable[str], logging.Logger], Iterable[AirbyteMessage]]
 
 
-def run_destination(destination: Any, argv: Optional[List[str]] = None,
-                    dump: Callable[[AirbyteMessage], str] | None = None, parse: Optional[ParseLines] = None) -> None:
+def run_destination(destination: Any, argv: Optional[List[str]] = None, dump: Optional[Serialize] = None,
+                    parse: Optional[ParseLines] = None) -> None:
     sys.exit(destination_main(destination, sys.argv[1:] if argv is None else argv, dump, parse=parse))
 
 
-def destination_main(destination: Any, argv: List[str], dump: Callable[[AirbyteMessage], str] | None = None,
+def destination_main(destination: Any, argv: List[str], dump: Optional[Serialize] = None,
                      emit: Optional[Emit] = None, parse: Optional[ParseLines] = None,
                      stdin: Optional[Iterable[str]] = None) -> int:
     """Run a destination command; returns the exit code. `spec` and `check` go through the CDK's public `run_cmd`;
@@ -386,12 +476,11 @@ def destination_main(destination: Any, argv: List[str], dump: Callable[[AirbyteM
                 catalog = load_catalog(parsed.catalog)
     except InputError as error:
         return _fail_input(command, error, emit or _print_line)
-    serialize = dump or _serialized
     if command == "write":
         messages = write_messages(destination, config, catalog, parse or parse_messages, stdin)
     else:
         messages = destination.run_cmd(parsed)
-    return _run((serialize(message) for message in messages), emit)
+    return _run(messages, dump or serialized, emit)
 
 
 def write_messages(destination: Any, config: Mapping[str, Any], catalog: Any, parse: ParseLines,

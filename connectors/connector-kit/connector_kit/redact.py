@@ -98,18 +98,15 @@ def mask(text: str) -> str:
     return filter_secrets(text)
 
 
-_RECORD_LINE = '{"type":"RECORD"'
-
-
 def mask_line(line: str) -> str:
     """A serialized Airbyte message with every secret masked in its texts (message, internal_message, stack_trace,
     a log's message, a connection status...). The masking applies to the strings of the parsed message, never to
     the serialized line, so a secret that looks like JSON syntax cannot break the line.
 
-    RECORD lines are left as they are: they are nearly all of a sync's output, so masking each one would cost
-    more than the rest of the run's own work, and a record holds what the API returned as data, never a value
-    the connector was given or obtained as a credential."""
-    if line.startswith(_RECORD_LINE) or mask(line) == line:
+    The entry point applies it to every message but a RECORD, which it knows by the message's type: records are
+    nearly all of a sync's output, so masking each one would cost more than the rest of the run's own work, and a
+    record holds what the API returned as data, never a value the connector was given or obtained as a credential."""
+    if mask(line) == line:
         return line
     try:
         message = orjson.loads(line)

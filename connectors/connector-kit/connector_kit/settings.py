@@ -16,7 +16,7 @@ DEFAULT_MAX_RESPONSE_MB = 32
 SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     "read_timeout_seconds": {
         "type": "integer",
-        "title": "Read timeout (seconds)",
+        "title": "Read Timeout (seconds)",
         "description": (
             "How long to wait for the API to send data before the call counts as failed and is retried. "
             "Raise it only if the API is known to answer slower than this."
@@ -29,7 +29,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "max_retries": {
         "type": "integer",
-        "title": "Max retries",
+        "title": "Max Retries",
         "description": (
             "How often a call is retried after a 429, a 5xx, a timeout, a dropped connection or an answer that is "
             "not the documented shape, with exponential backoff, before the sync fails."
@@ -42,7 +42,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "retry_backoff_seconds": {
         "type": "number",
-        "title": "First retry wait (seconds)",
+        "title": "First Retry Wait (seconds)",
         "description": (
             "The wait before the first retry; each further retry waits twice as long, at most 60 s per wait. "
             "A 429 waits for the API's Retry-After (or RateLimit-Reset) instead."
@@ -55,7 +55,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "request_deadline_seconds": {
         "type": "integer",
-        "title": "Request deadline (seconds)",
+        "title": "Request Deadline (seconds)",
         "description": (
             "The longest one call may take, its whole answer included, however the API drips it. A call past it "
             "is retried like a timeout. Raise it only for an API known to send large answers slowly."
@@ -68,7 +68,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "max_response_mb": {
         "type": "integer",
-        "title": "Largest answer (MB)",
+        "title": "Largest Answer (MB)",
         "description": (
             "An answer larger than this, counted after decompression, is refused and the sync fails naming the "
             "endpoint: it keeps a broken or hostile server from exhausting memory. Raise it only if the API really "

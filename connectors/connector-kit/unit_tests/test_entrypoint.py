@@ -1,5 +1,6 @@
 """The entry point of every connector: bad input in one line, a failed run in one readable TRACE."""
 
+import ast
 import json
 from typing import Any, Iterator, Mapping
 
@@ -10,6 +11,7 @@ from airbyte_cdk.models import (
     AirbyteMessage,
     AirbyteRecordMessage,
     AirbyteStream,
+    AirbyteStreamStatus,
     ConnectorSpecification,
     FailureType,
     Status,
@@ -18,8 +20,10 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources import Source
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from connector_kit import ast_guard
 from connector_kit.entrypoint import readable, source_main
 
 SPEC = {"type": "object", "required": ["token"], "properties": {
@@ -48,7 +52,13 @@ class FakeSource(Source):
         return ["items", "others"]
 
     def read(self, logger, config, catalog, state=None) -> Iterator[AirbyteMessage]:
-        yield AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(stream="items", data={"id": 1}, emitted_at=0))
+        if self.config.get("statuses"):  # as the CDK's engine and Protime's delta reader report each stream
+            for name, count, end in (("items", 2, AirbyteStreamStatus.COMPLETE), ("others", 0, AirbyteStreamStatus.INCOMPLETE)):
+                yield stream_status(StreamDescriptor(name=name), AirbyteStreamStatus.STARTED)
+                yield from (record(name, index) for index in range(count))
+                yield stream_status(StreamDescriptor(name=name), end)
+            return
+        yield record("items", 1)
         fail = self.config.get("fail")
         if fail == "streams":
             for name, failure in (("items", FailureType.transient_error), ("others", FailureType.config_error)):
@@ -62,6 +72,10 @@ class FakeSource(Source):
                                          internal_message="Concurrent read failure", failure_type=FailureType.config_error)
         if fail == "bug":
             raise KeyError("boom")
+
+
+def record(stream: str, index: int) -> AirbyteMessage:
+    return AirbyteMessage(type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data={"id": index}, emitted_at=0))
 
 
 def run(tmp_path, *args: str, files: Mapping[str, Any] = ()) -> tuple[int, list[dict]]:
@@ -142,3 +156,37 @@ def test_given_an_unexpected_exception_when_read_then_a_system_error_naming_it_w
 def test_given_no_message_when_made_readable_then_the_internal_one_stands_in():
     assert readable(None, "first line\nsecond") == "first line."
     assert readable(None, None) == "The connector failed."
+
+
+def told(message: dict) -> str:
+    """What a message says, in short: a log's text, a record's stream, a stream status."""
+    if message["type"] == "LOG":
+        return message["log"]["message"]
+    if message["type"] == "RECORD":
+        return f"record of {message['record']['stream']}"
+    status = message["trace"]["stream_status"]
+    return f"{status['stream_descriptor']['name']} {status['status']}"
+
+
+def test_given_streams_that_end_when_read_then_each_says_how_many_records_it_emitted_before_its_end(tmp_path):
+    code, messages = run(tmp_path, "read", files={"config": {"token": "tok-fake-1234", "statuses": True},
+                                                  "catalog": CATALOG})
+
+    assert code == 0 and [told(m) for m in messages] == [
+        "items STARTED", "record of items", "record of items", "Stream 'items': records=2", "items COMPLETE",
+        "others STARTED", "Stream 'others': records=0", "others INCOMPLETE"]
+
+
+def test_given_a_stream_that_never_says_it_ended_when_read_then_its_count_closes_the_run(tmp_path):
+    code, messages = run(tmp_path, "read", files={"config": {"token": "tok-fake-1234"}, "catalog": CATALOG})
+
+    assert code == 0 and [told(m) for m in messages] == ["record of items", "Stream 'items': records=1"]
+
+
+@pytest.mark.skipif(not ast_guard.affected(), reason="this Python keeps the AST depth per call")
+def test_given_a_source_command_then_the_entry_point_installed_the_guard_once(tmp_path):
+    code, _ = run(tmp_path, "spec")
+    assert code == 0 and getattr(ast.parse, "serialized", False)
+    installed = ast.parse
+    ast_guard.serialize_ast_parse()
+    assert ast.parse is installed  # not wrapped twice

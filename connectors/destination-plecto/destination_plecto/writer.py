@@ -45,6 +45,7 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit.stream_summary import summary_line
 
 from destination_plecto.client import PlectoBadRequest, PlectoClient, describe
 from destination_plecto.config import PlectoConfig, ResolvedStream, config_error
@@ -413,5 +414,4 @@ class PlectoWriter:
                              f"{sample.named()}. Nothing was deleted (config field 'deletion_dry_run').")
         for stream, stats in self.stats.items():
             if stats:
-                details = ", ".join(f"{key}={value}" for key, value in sorted(stats.items()))
-                self.logger.info(f"Stream '{stream}': {details}")
+                self.logger.info(summary_line(stream, stats))  # the pipeline reads it (connector_kit.stream_summary)

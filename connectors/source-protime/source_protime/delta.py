@@ -4,8 +4,9 @@ Why Python: the state of a delta stream is a `deltaLink` (an opaque URL), not a 
 declarative cursor for it (custom incremental syncs and retriever-held state were removed). So `DeltaReader`
 reads a delta stream itself and yields its protocol messages (status, records, states) in order, beside the CDK
 engine that reads the other streams (see source.py). HTTP still goes through the manifest's `delta_requester`,
-built with the CDK's public component factory: same host, shared token, User-Agent, external references,
-response contract, timeouts, retries and error messages as every other stream.
+built by connector_kit.manifest.requester with the CDK's component factory (what the reader uses of it is pinned
+in the kit's test_cdk_pins.py): same host, shared token, User-Agent, external references, response contract,
+timeouts, retries and error messages as every other stream.
 
 One sync of a delta stream:
 - state holds a deltaLink used less than 72 h ago: GET it (following `nextLink`s) and emit the changes:
@@ -28,7 +29,6 @@ load. A change read is one unit: its new deltaLink is stored only after all its 
 re-uses the old link.
 """
 
-import copy
 import logging
 import time
 from dataclasses import dataclass
@@ -46,12 +46,10 @@ from airbyte_cdk.models import (
     Type,
 )
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
-from airbyte_cdk.sources.declarative.models.declarative_component_schema import HttpRequester as HttpRequesterModel
-from airbyte_cdk.sources.declarative.parsers.manifest_component_transformer import ManifestComponentTransformer
-from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
 from airbyte_cdk.sources.declarative.requesters.http_requester import HttpRequester
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from connector_kit import manifest
 from connector_kit.origins import ForeignLink, followed_link
 
 DELETED_AT = "_ab_cdc_deleted_at"  # Airbyte's CDC deletion marker; destinations with CDC support honour it
@@ -85,12 +83,10 @@ class _Gone(Exception):
 
 def delta_requester(resolved_manifest: Mapping[str, Any], config: Mapping[str, Any], stream_name: str,
                     stream_parameters: Mapping[str, Any]) -> HttpRequester:
-    """The manifest's `delta_requester`, built for one stream with the CDK's public component factory."""
-    definition = copy.deepcopy(dict(resolved_manifest["definitions"]["delta_requester"]))
-    definition["$parameters"] = {"name": stream_name, "collection": stream_parameters["collection"],
-                                 "scope": stream_parameters.get("scope", "")}
-    definition = ManifestComponentTransformer().propagate_types_and_parameters("", definition, {})
-    return ModelToComponentFactory().create_component(HttpRequesterModel, definition, config, name=stream_name)
+    """The manifest's `delta_requester`, built for one stream (connector_kit.manifest.requester)."""
+    parameters = {"name": stream_name, "collection": stream_parameters["collection"],
+                  "scope": stream_parameters.get("scope", "")}
+    return manifest.requester(resolved_manifest, "delta_requester", config, stream_name, parameters)
 
 
 class DeltaReader:

@@ -20,6 +20,9 @@ from airbyte_cdk.models import (
     SyncMode,
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+# The CDK's closing exception after stream failures (the entry point composes its report from the streams' own).
+from connector_kit.cdk_texts import READ_FAILURE_SUMMARY as SUMMARY
+from connector_kit.cdk_texts import is_read_failure_summary as _is_summary
 from connector_kit.declarative import ManifestSource
 from connector_kit.manifest import resolve
 
@@ -113,10 +116,3 @@ def _overall(types: list[FailureType]) -> FailureType:
     """config_error only when every failure is one (as the entry point's final report decides)."""
     return FailureType.config_error if set(types) == {FailureType.config_error} else FailureType.system_error
 
-
-# The CDK's closing exception after stream failures (the entry point composes its report from the streams' own).
-SUMMARY = "Concurrent read failure"
-
-
-def _is_summary(error: Exception) -> bool:
-    return isinstance(error, AirbyteTracedException) and error.internal_message == SUMMARY

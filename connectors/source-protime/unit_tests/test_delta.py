@@ -47,6 +47,17 @@ def test_given_no_state_when_incremental_sync_then_initial_load_and_delta_link_i
 
 @freeze_time(NOW)
 @HttpMocker()
+def test_given_a_delta_stream_when_it_ends_then_its_record_count_is_logged_as_every_stream_does(http_mocker: HttpMocker) -> None:
+    http_mocker.post(token_request(scope("clockings")), token_response())
+    _initial_load(http_mocker, [CLOCKING, {**CLOCKING, "id": 2}, {**CLOCKING, "id": 3}])
+
+    output = read(config(), catalog("clockings", mode=SyncMode.incremental))
+
+    assert "Stream 'clockings': records=3" in [log.log.message for log in output.logs]
+
+
+@freeze_time(NOW)
+@HttpMocker()
 def test_given_delta_link_when_next_sync_then_only_changes_with_the_larger_change_version(http_mocker: HttpMocker) -> None:
     http_mocker.post(token_request(scope("clockings")), token_response())
     http_mocker.get(collection(DELTA_1).build(), page([

@@ -248,18 +248,15 @@ def mask(text: str) -> str:
     return filter_secrets(text)
 
 
-_RECORD_LINE = '{"type":"RECORD"'
-
-
 def mask_line(line: str) -> str:
     """A serialized Airbyte message with every secret masked in its texts (message, internal_message, stack_trace,
     a log's message, a connection status...). The masking applies to the strings of the parsed message, never to
     the serialized line, so a secret that looks like JSON syntax cannot break the line.
 
-    RECORD lines are left as they are: they are nearly all of a sync's output, so masking each one would cost
-    more than the rest of the run's own work, and a record holds what the API returned as data, never a value
-    the connector was given or obtained as a credential."""
-    if line.startswith(_RECORD_LINE) or mask(line) == line:
+    The entry point applies it to every message but a RECORD, which it knows by the message's type: records are
+    nearly all of a sync's output, so masking each one would cost more than the rest of the run's own work, and a
+    record holds what the API returned as data, never a value the connector was given or obtained as a credential."""
+    if mask(line) == line:
         return line
     try:
         message = orjson.loads(line)
@@ -307,7 +304,7 @@ DEFAULT_MAX_RESPONSE_MB = 32
 SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     "read_timeout_seconds": {
         "type": "integer",
-        "title": "Read timeout (seconds)",
+        "title": "Read Timeout (seconds)",
         "description": (
             "How long to wait for the API to send data before the call counts as failed and is retried. "
             "Raise it only if the API is known to answer slower than this."
@@ -320,7 +317,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "max_retries": {
         "type": "integer",
-        "title": "Max retries",
+        "title": "Max Retries",
         "description": (
             "How often a call is retried after a 429, a 5xx, a timeout, a dropped connection or an answer that is "
             "not the documented shape, with exponential backoff, before the sync fails."
@@ -333,7 +330,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "retry_backoff_seconds": {
         "type": "number",
-        "title": "First retry wait (seconds)",
+        "title": "First Retry Wait (seconds)",
         "description": (
             "The wait before the first retry; each further retry waits twice as long, at most 60 s per wait. "
             "A 429 waits for the API's Retry-After (or RateLimit-Reset) instead."
@@ -346,7 +343,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "request_deadline_seconds": {
         "type": "integer",
-        "title": "Request deadline (seconds)",
+        "title": "Request Deadline (seconds)",
         "description": (
             "The longest one call may take, its whole answer included, however the API drips it. A call past it "
             "is retried like a timeout. Raise it only for an API known to send large answers slowly."
@@ -359,7 +356,7 @@ SPEC_PROPERTIES: dict[str, dict[str, Any]] = {
     },
     "max_response_mb": {
         "type": "integer",
-        "title": "Largest answer (MB)",
+        "title": "Largest Answer (MB)",
         "description": (
             "An answer larger than this, counted after decompression, is refused and the sync fails naming the "
             "endpoint: it keeps a broken or hostile server from exhausting memory. Raise it only if the API really "

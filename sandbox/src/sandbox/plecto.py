@@ -138,7 +138,9 @@ class PlectoEmulator(Emulator):
         r = seed.rng(self.seed, "plecto")
         self.data_sources: dict[str, dict[str, Any]] = {}
         # Typed fields as data sources define them in the UI: a decimal field refuses text that is not a number.
-        typed = {"Transactions": {"amount": "DecimalInput"}, "Sales": {"Value": "DecimalInput"}}
+        # Accounts and Transactions have the fields destination-plecto's example config maps (examples/config.json).
+        typed = {"Transactions": {"amount": "DecimalInput"}, "Accounts": {"name": "TextInput", "balance": "DecimalInput"},
+                 "Sales": {"Value": "DecimalInput"}}
         for title in ("Transactions", "Accounts", "Items", "Sales"):
             self.add_data_source(title, uuid_=_hex_uuid(r), fields=typed.get(title))
         self.members: dict[str, dict[str, Any]] = {}  # uuid -> member

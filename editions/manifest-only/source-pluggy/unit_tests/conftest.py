@@ -3,8 +3,8 @@ manifest-only`; written once, in editions/manifest-only-tests/shared/).
 
 As in Airbyte's manifest-only connectors: the connector folder (or, inside the image, its code folder) goes on
 sys.path, so the tests `import components` as the source-declarative-manifest image does, and the manifest's
-`components.X` class names resolve to that same module. Every test is a new sync: no token, call budget, call count
-or secret to mask is carried over, the HTTP cache is fresh, and time.sleep is recorded instead of waited.
+`components.X` class names resolve to that same module. Every test is a new sync: no token, call budget, call count,
+secret to mask or learned server fact is carried over, the HTTP cache is fresh, and time.sleep is recorded instead of waited.
 """
 
 import sys
@@ -15,7 +15,6 @@ from unittest.mock import MagicMock
 import pytest
 from airbyte_cdk.models import ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.declarative.yaml_declarative_source import YamlDeclarativeSource
-from airbyte_cdk.utils.airbyte_secrets_utils import update_secrets
 
 pytest_plugins = ["airbyte_cdk.test.utils.manifest_only_fixtures"]
 
@@ -59,11 +58,12 @@ def new_sync(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
         components.forget_all_tokens()
         components.forget_all_pacers()
         components.forget_all_calls()
-        if hasattr(components, "SkipLimitPagination"):  # what Plutio's paging learned about the server
-            getattr(components.SkipLimitPagination, "forget_server", lambda: None)()
+        components.forget_all_secrets()
+        for what_a_sync_learned in ("ServedPages", "SyncItems"):  # Plutio's page cap, Pluggy's listed items
+            if hasattr(components, what_a_sync_learned):
+                getattr(components, what_a_sync_learned).forget()
 
     forget()
-    update_secrets([])
     monkeypatch.setenv("REQUEST_CACHE_PATH", str(tmp_path))
     yield
     forget()
