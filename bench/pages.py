@@ -89,8 +89,8 @@ def plecto(t: tenants.Tenant) -> float:
     return fastest_ms(post)
 
 
-PROBES: dict[str, Callable[[tenants.Tenant], float]] = {"pluggy": pluggy, "plutio": plutio, "protime": protime,
-                                                          "plecto": plecto}
+PROBES: dict[str, Callable[[tenants.Tenant], float]] = {"pluggy": pluggy, "pluggy_instant": pluggy, "plutio": plutio,
+                                                          "protime": protime, "plecto": plecto}
 
 
 def page_ms(tenant: tenants.Tenant) -> float:

@@ -113,6 +113,9 @@ def measure(tenant: tenants.Tenant, tmp: Path, requested: int, progress: Callabl
         else:
             tenant.emulator.reset_calls()
         out = tmp / f"{tenant.key}-{label}.out"
+        if tenant.warm_up:
+            run_child(sides[label], out, stdin_path=tenant.stdin)  # unmeasured: the server learns its answers
+            tenant.emulator.reset_calls()
         run = run_child(sides[label], out, stdin_path=tenant.stdin)
         if run.returncode != 0:
             raise BenchFailure(f"{tenant.key} {label} exited with {run.returncode} at {requested:,} records; "

@@ -206,29 +206,46 @@ that checks it. Nothing here is asserted; the figures are what the run measured.
 (pages of 500), each item one partition of `accounts`, `investments`, `loans` and `identity`; the parents are read
 once per sync (the manifest's HTTP cache). Pluggy's published limit is 360 calls per minute per endpoint; the
 connector paces each endpoint at 360 per 62 s (2 s of margin for clock skew). The streams that read the accounts
-parent take turns (stream group `accounts_readers`: accounts, then transactions, then bills), and so do the
-investments readers, so the duration of a sync is the longest such chain at the pace of its endpoints; the other
-chains run beside it within `num_workers`. A daily incremental sync still calls every account once: Pluggy has no
+parent take turns (stream group `accounts_readers`: accounts, transactions, bills), and so do the investments
+readers, so the model's duration of a sync is the longest such chain at the pace of its endpoints (the chain
+model); the other chains run beside it within `num_workers`. A daily incremental sync still calls every account once: Pluggy has no
 "changed accounts" endpoint, so the calls are the partitions, not the new records.
 """
 
-SCHEDULING = """## Why the wall time is longer than the chain
+SCHEDULING = """## How the sync keeps every endpoint busy
 
 The model counts the calls within 0.1%. The extras measured are the pages of `/v2/items`, read twice (by `items`
 and as the parent of the other streams), and in some runs a few `/investments` calls made again where reading
-it as a parent missed the HTTP cache (not traced further: 3 calls in 1,000). Its time assumes that a stream starts
-as soon as its group lets it. The CDK schedules otherwise, as the first and last calls above show:
+it as a parent missed the HTTP cache.
 
-- it generates the partitions of at most `num_workers // 2` streams at once (2 at the default 4 workers);
-- a stream whose group is busy (`transactions` while `accounts` runs) goes to the back of the queue, behind every
-  stream not yet started.
+Its time is the longest chain (accounts, transactions, bills one after the other, each at its endpoint's pace). The
+CDK schedules a sync this way, and the connector is arranged around it:
 
-So `transactions`, the longest stream, starts only after the investments chain, `loans` and `identity`, and the
-sync takes about the sum of several chains, not the longest one. The calls still stay within 360 per minute per
-endpoint (0 answers 429). A higher `num_workers` generates more streams' partitions at once.
+- it makes the partitions of at most `num_workers // 2` streams at once (2 at the default 4 workers), starting the
+  streams in the catalog's order, and sends a stream whose group is busy to the back of that order;
+- its workers run partitions in the order they were made, each waiting for its endpoint's budget: a stream that
+  makes a thousand partitions at once (its parent list comes from the cache) holds the workers on its endpoint
+  while the other endpoints' partitions wait behind it.
+
+So the connector (connector_kit.engine) reads the streams in the manifest's order, whatever the catalog's, with
+`transactions` first: it makes its partitions while it reads the accounts parent, so its calls overlap those of
+`/accounts` instead of following them; `investment_transactions` likewise with the investments parent; `loans`
+and `identity` next, `bills` once `transactions` has all its accounts, and `accounts`, `investments` and `items`
+last, answered from the HTTP cache. And each stream makes at most 4 partitions ahead of those it has finished
+(connector_kit.partitions), so the partitions of the streams being read alternate in the workers' queue and each
+of their endpoints is paced at 360 per 62 s side by side. Before this (bench/SCALE.md of issue 10) a full sync of
+the simulated tenant took 23.1 min, 1.61 times the chain model: `transactions` started after the investments
+chain, `loans` and `identity`.
+
+What remains: at most two streams make partitions at once, so the streams of one lane wait for each other
+(`bills` waits for `transactions` to have its accounts: the stream group keeps them from reading the accounts parent
+at the same moment; `identity` for `loans`). A higher `num_workers` makes more streams' partitions at once. The
+first minute of each endpoint is faster than the model's steady pace (the budget's first window is empty), which is
+why a sync can be shorter than the chain.
 
 Estimate for the 10,000-item tenant: the model's time multiplied by the simulation's wall / predicted ratio (the
-same streams in the same order; every endpoint's calls scale with the items):
+same streams in the same order; every endpoint's calls scale with the items; the first minute's head start weighs
+ten times less there, so this is a lower bound):
 
 {estimates}
 """
@@ -308,12 +325,22 @@ def main() -> int:
     else:
         sim, latency, date = Tenant(args.items, history=args.history), args.latency_ms / 1000, time.strftime("%Y-%m-%d")
         runs = simulate(sim, latency)
-        args.json.write_text(json.dumps({"tenant": vars(sim), "latency_s": latency, "date": date,
+        args.json.write_text(json.dumps({"tenant": vars(sim), "latency_s": latency, "date": date, "commit": commit(),
                                          "runs": [{k: v for k, v in run.items() if k != "states"} for run in runs]},
                                         indent=1))
     args.out.write_text(document(sim, latency, runs, date))
     print(f"wrote {args.out}", file=sys.stderr)
     return 0
+
+
+def commit() -> str:
+    import subprocess
+
+    repo = Path(__file__).resolve().parent.parent
+    done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--", "connectors", "sandbox", "bench"],
+                           capture_output=True, text=True).stdout.strip()
+    return done.stdout.strip() + (" + uncommitted changes" if dirty else "")
 
 
 def simulate(sim: Tenant, latency: float) -> list[dict[str, Any]]:

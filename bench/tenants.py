@@ -38,6 +38,7 @@ class Tenant:
     describe: str  # one line for the report
     baseline_args: list[str] = field(default_factory=list)
     pace: int | None = None  # calls per endpoint in any 62 s that both sides keep to (Pluggy), else None
+    warm_up: bool = False  # each side runs once unmeasured first (the instant server learns its answers)
     stdin: Path | None = None  # destination: the messages file
     count_stored: Callable[[], int] | None = None  # destination: what the emulator holds afterwards
 
@@ -67,6 +68,18 @@ def pluggy(records: int, **emulator_args: Any) -> Tenant:
                   catalog("transactions"), expected, "baseline_pluggy",
                   f"{PLUGGY_ITEMS} items x {PLUGGY_ACCOUNTS} accounts x {per_account:,} transactions, pages of 500",
                   pace=360)
+
+
+def pluggy_instant(records: int) -> Tenant:
+    """The same as `pluggy`, from a server that answers instantly (bench/instant.py): each side warms it up once."""
+    from instant import InstantServer
+
+    tenant = pluggy(records)
+    server = InstantServer(tenant.emulator)
+    tenant.key, tenant.emulator, tenant.warm_up = "pluggy_instant", server, True
+    tenant.config = {**tenant.config, "base_url": server.url}
+    tenant.describe += "; every answer replayed from memory by a separate process after a warm-up run of each side"
+    return tenant
 
 
 def plutio(records: int) -> Tenant:
@@ -127,4 +140,5 @@ def plecto_messages(n: int, path: Path) -> None:
                     "stream_descriptor": {"name": "transactions"}, "stream_state": {"cursor": data["id"]}}}}) + "\n")
 
 
-BUILDERS: dict[str, Callable[..., Tenant]] = {"pluggy": pluggy, "plutio": plutio, "protime": protime}
+BUILDERS: dict[str, Callable[..., Tenant]] = {"pluggy": pluggy, "pluggy_instant": pluggy_instant, "plutio": plutio,
+                                              "protime": protime}

@@ -27,7 +27,7 @@ from typing import Any, Optional
 
 import yaml
 from connector_kit.testing.cli import Run
-from run import (CACHE, LOGS, REPO, WHEELS, Connector, compare, podman, read_digest, sh, source_files, status, tail)
+from run import (CACHE, LOGS, REPO, WHEELS, Connector, compare, podman, read_both, sh, source_files, status, tail)
 from sandbox import EMULATORS, emulator_class
 
 EDITIONS = REPO / "editions" / "manifest-only"
@@ -121,21 +121,7 @@ def run_edition(connector: Connector, emulator: Any, venv: EditionSide, image: E
     check = {side: side.run("check", ("--config", "config.json")) for side in (venv, image)}
     connector.results["check"] = status(check[image], "check")
     compare(connector, "check", *(status(check[side], "check") for side in (venv, image)))
-    reads = {}
-    for side in (venv, image):
-        emulator.reset()  # both start from the seeded data
-        reads[side] = side.run("read", ("--config", "config.json"), ("--catalog", "catalog.json"))
-    connector.results["read"] = status(reads[image], "read")
-    if status(reads[venv], "read") != "ok":
-        connector.differences.append(f"venv read {status(reads[venv], 'read')}")
-    digests = [read_digest(reads[side]) for side in (venv, image)]
-    for side, digest in zip(("venv", "image"), digests):
-        (image.files / f"read-{side}.json").write_text(json.dumps(digest, indent=1, sort_keys=True))
-    compare(connector, "streams", *(sorted(d["records"]) for d in digests))
-    compare(connector, "records", *(d["records"] for d in digests))
-    compare(connector, "states", *(d["states"] for d in digests))
-    records = sum(len(rows) for rows in digests[1]["records"].values())
-    connector.results["read"] += f" ({len(digests[1]['records'])} streams, {records} records)"
+    read_both(connector, emulator, venv, image)
 
 
 def build_and_run(only: Optional[str], key: str, python_base: str) -> list[Connector]:

@@ -335,6 +335,11 @@ def spec_and_check(connector: Connector, venv: Side, image: Side) -> None:
 
 def run_source(connector: Connector, emulator: Any, venv: Side, image: Side) -> Run:
     spec_and_check(connector, venv, image)
+    return read_both(connector, emulator, venv, image)
+
+
+def read_both(connector: Connector, emulator: Any, venv: Any, image: Any) -> Run:
+    """`read` on each side from the same seeded data, their records and states compared; returns the venv's read."""
     reads = {}
     for side in (venv, image):
         emulator.reset()  # both start from the seeded data

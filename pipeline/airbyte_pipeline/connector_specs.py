@@ -6,6 +6,7 @@ both check all of it before the first call."""
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 from typing import Any, Iterator
@@ -23,6 +24,7 @@ class SpecUnavailable(Exception):
     pass
 
 
+@functools.lru_cache(maxsize=None)  # a run and a deploy ask once per connector (each `spec` starts a CDK)
 def connector_spec(executable: str) -> dict:
     """The connectionSpecification a connector answers to `spec`."""
     try:
@@ -75,7 +77,7 @@ def _check(pipeline: Pipeline, executable: str, config: dict, to_file_path, prob
     problems.extend(Problem(document.line_of(to_file_path(path)), dotted(to_file_path(path)),
                             f"not a field of {executable.rsplit('/', 1)[-1]}'s config; its fields: {', '.join(known)}")
                     for path, known in _unknown_fields(spec, config))
-    for path in _secret_paths(spec, config):
+    for path in secret_paths(spec, config):
         value = _get(config, path)
         pipeline.redactor.add([value])
         raw = _get(document.data, to_file_path(path))
@@ -99,17 +101,18 @@ def _unknown_fields(schema: dict, value: Any, path: FieldPath = ()) -> Iterator[
             yield from _unknown_fields(schema["items"], item, (*path, index))
 
 
-def _secret_paths(schema: dict, value: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
+def secret_paths(schema: dict, value: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
+    """Where a config holds a value its connector's spec marks secret (`airbyte_secret`)."""
     if schema.get("airbyte_secret") and isinstance(value, str):
         yield path
     elif isinstance(value, dict):
         for key, item in value.items():
             sub = schema.get("properties", {}).get(key)
             if isinstance(sub, dict):
-                yield from _secret_paths(sub, item, (*path, key))
+                yield from secret_paths(sub, item, (*path, key))
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
         for index, item in enumerate(value):
-            yield from _secret_paths(schema["items"], item, (*path, index))
+            yield from secret_paths(schema["items"], item, (*path, index))
 
 
 def _get(data: Any, path: FieldPath) -> Any:

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from airbyte_pipeline.pipeline_file import Pipeline, Source
 from airbyte_pipeline.problems import Problem
@@ -29,10 +30,27 @@ class StreamsUnavailable(Exception):
 
 def discovered_streams(source: Source) -> list[str]:
     """The stream names `<connector> discover` prints for the source's config."""
+    return list(discovered_catalog(source))
+
+
+def discovered_catalog(source: Source) -> dict[str, dict[str, Any]]:
+    """The catalog `<connector> discover` prints for the source's config, by stream name. Asked once per connector
+    and config in a process: `run` checks the streams with it and `deploy` reads the sync modes from it."""
+    key = (source.connector, json.dumps(source.config, sort_keys=True))
+    if key not in _CATALOGS:
+        _CATALOGS[key] = _discover(source)
+    return _CATALOGS[key]
+
+
+_CATALOGS: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+
+
+def _discover(source: Source) -> dict[str, dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="airbyte-pipeline-") as folder:  # mode 0700: the config holds secrets
         config = Path(folder) / "config.json"
-        config.write_text(json.dumps(source.config), encoding="utf-8")
-        os.chmod(config, 0o600)
+        descriptor = os.open(config, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump(source.config, out)
         try:
             done = subprocess.run([source.connector, "discover", "--config", str(config)], capture_output=True,
                                   text=True, timeout=DISCOVER_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
@@ -42,9 +60,12 @@ def discovered_streams(source: Source) -> list[str]:
     for line in done.stdout.splitlines():
         if not line.startswith("{"):
             continue
-        message = json.loads(line)
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
         if message.get("type") == "CATALOG":
-            return [stream["name"] for stream in message["catalog"]["streams"]]
+            return {stream["name"]: stream for stream in message["catalog"]["streams"]}
         if message.get("type") == "TRACE" and message["trace"].get("type") == "ERROR":
             errors.append(message["trace"]["error"].get("message", ""))
     said = f": {' '.join(errors)}" if errors else f" (exit code {done.returncode})"

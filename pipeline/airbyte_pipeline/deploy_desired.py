@@ -16,20 +16,16 @@ the primary key when it has one; else a full refresh that overwrites.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
-from airbyte_pipeline.connector_specs import SpecUnavailable, connector_spec
+from airbyte_pipeline.connector_specs import SpecUnavailable, connector_spec, secret_paths
+from airbyte_pipeline.connector_streams import StreamsUnavailable, discovered_catalog
 from airbyte_pipeline.deploy_editions import CLOUD, MANIFEST_ONLY, Edition, EditionError, read_edition
 from airbyte_pipeline.deploy_target import DESTINATION, DeployTarget, Image
 from airbyte_pipeline.pipeline_file import Pipeline, Push, Source
 
-DISCOVER_TIMEOUT_SECONDS = 120
 # The CDK's config keys for a declarative source's custom code (airbyte_cdk ... custom_code_compiler): Airbyte's
 # public API has no field for components.py, so a manifest-only edition's code travels in each source's config.
 INJECTED_COMPONENTS = "__injected_components_py"
@@ -125,7 +121,7 @@ def desired_state(pipeline: Pipeline, target: DeployTarget, schedule: Optional[s
         definitions[definition.key] = definition
         spec = specs.setdefault(source.connector, _spec(source.connector))
         sources.append(DesiredActor("source", source.key, f"{pipeline.name}.{source.key}", definition.key,
-                                    _source_config(source, definition), tuple(_secret_paths(spec, source.config))))
+                                    _source_config(source, definition), tuple(secret_paths(spec, source.config))))
     if pipeline.pushes and target.is_cloud:
         notes += [f"{push.label} -> Plecto '{push.mapping['data_source']}' is not deployed: Airbyte Cloud runs no "
                   "custom destination. Keep this push on the local runner: cron `airbyte-pipeline run` on a pipeline "
@@ -142,7 +138,7 @@ def desired_state(pipeline: Pipeline, target: DeployTarget, schedule: Optional[s
             config = pipeline.destination_config(push)
             name = f"{pipeline.name}: Plecto '{push.mapping['data_source']}'"
             destinations.append(DesiredActor("destination", push.label, name, DESTINATION, config,
-                                             tuple(_secret_paths(plecto_spec, config))))
+                                             tuple(secret_paths(plecto_spec, config))))
             stream = _stream(push, catalogs[push.source])
             connections.append(DesiredConnection(
                 push.label, f"{pipeline.name}: {push.label} -> Plecto '{push.mapping['data_source']}'",
@@ -190,32 +186,12 @@ def _spec(executable: str) -> dict:
         raise DesiredStateError(str(error)) from None
 
 
-def _secret_paths(spec: dict, config: Any, path: FieldPath = ()) -> Iterator[FieldPath]:
-    """Where the connector's spec marks a config value secret (`airbyte_secret`)."""
-    if isinstance(spec, dict) and spec.get("airbyte_secret"):
-        yield path
-    elif isinstance(config, dict) and isinstance(spec, dict):
-        for key, value in config.items():
-            yield from _secret_paths(spec.get("properties", {}).get(key, {}), value, (*path, key))
-
-
 def _discover(source: Source) -> dict[str, dict[str, Any]]:
     """The installed connector's catalog for this config, by stream name (our sources discover without a call)."""
-    with tempfile.TemporaryDirectory(prefix="airbyte-pipeline-deploy-") as folder:
-        config_path = Path(folder) / "config.json"
-        descriptor = os.open(config_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # the config holds secrets
-        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-            json.dump(source.config, out)
-        try:
-            done = subprocess.run([source.connector, "discover", "--config", str(config_path)], capture_output=True,
-                                  text=True, timeout=DISCOVER_TIMEOUT_SECONDS, stdin=subprocess.DEVNULL)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise DesiredStateError(f"`{source.connector_name} discover` did not answer: {error}") from None
-    for line in done.stdout.splitlines():
-        if line.startswith("{") and '"CATALOG"' in line:
-            return {stream["name"]: stream for stream in json.loads(line)["catalog"]["streams"]}
-    raise DesiredStateError(f"`{source.connector_name} discover` printed no catalog (exit code {done.returncode}) "
-                            f"for source '{source.key}'")
+    try:
+        return discovered_catalog(source)
+    except StreamsUnavailable as error:
+        raise DesiredStateError(f"{error} for source '{source.key}'") from None
 
 
 def _stream(push: Push, catalog: dict[str, dict[str, Any]]) -> DesiredStream:

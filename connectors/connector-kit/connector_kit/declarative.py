@@ -90,13 +90,13 @@ class ManifestSource(Source):
     def engine(self, config: Optional[Mapping[str, Any]] = None, catalog: Optional[ConfiguredAirbyteCatalog] = None,
                state: Optional[List[AirbyteStateMessage]] = None) -> Any:
         """The ConcurrentDeclarativeSource for these inputs (what the constructor got, unless given here)."""
-        from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+        from connector_kit.engine import KitEngine  # the CDK's engine, its cursors observed per partition
 
         config = dict(config) if config is not None else dict(self.config or {})
         catalog = catalog if catalog is not None else self.catalog
         state = state if state is not None else self.state
         manifest = self.prepare_manifest(copy.deepcopy(self.manifest), config, catalog)
-        self._engine = self.build_engine(ConcurrentDeclarativeSource, manifest, config, catalog, state)
+        self._engine = self.build_engine(KitEngine, manifest, config, catalog, state)
         return self._engine
 
     def build_engine(self, engine_class: Any, manifest: dict[str, Any], config: Mapping[str, Any],

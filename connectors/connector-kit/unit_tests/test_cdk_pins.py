@@ -16,6 +16,9 @@
   and before it reads the body (bounds.py reads it itself, bounded, and hands it back in `response.raw`);
 - a declarative requester with the default JSON decoder sends with `stream=False` (so the body is read inside
   `Session.send`, through those hooks, before the CDK's HTTP cache stores it);
+- a worker observes each record after putting it on the queue and closes the partition in the same call; what a
+  per-partition cursor observed shows in its state only once the partition closes (the global value only at the
+  end); the engine's queue holds 10,000 items and no argument sets it (connector_kit.observe and .flow).
 - the entry point's `run` is `check`/`discover`/`read` (and the source's queued messages) serialised: the kit drives
   those public methods itself and reads message fields instead of text (`KitEntrypoint.messages`), and points
   `ENV_REQUEST_CACHE_PATH`, where HttpClient keeps its cache files, at the run's temporary folder as `run` does;
@@ -37,6 +40,7 @@
 import io
 import json
 import logging
+import threading
 import os
 import subprocess
 import sys
@@ -49,6 +53,7 @@ import urllib3
 from airbyte_cdk.models import AirbyteCatalog, AirbyteConnectionStatus, ConnectorSpecification, Status
 from airbyte_cdk.sources import Source
 from airbyte_cdk.sources.declarative.decoders import JsonDecoder
+from airbyte_cdk.sources.declarative.incremental.concurrent_partition_cursor import ConcurrentPerPartitionCursor
 from airbyte_cdk.sources.declarative.models import HTTPAPIBudget
 from airbyte_cdk.sources.declarative.models import HttpRequester as HttpRequesterModel
 from airbyte_cdk.sources.declarative.parsers.model_to_component_factory import ModelToComponentFactory
@@ -203,6 +208,83 @@ def test_given_a_declarative_requester_with_the_json_decoder_then_it_sends_witho
     assert requests_mock.last_request.stream is False
 
 
+# ---- connector_kit.observe and connector_kit.flow (issue 21) ------------------------------------------------------
+def test_given_a_partition_then_its_worker_observes_each_record_after_queuing_it_and_closes_it_in_the_same_call():
+    # observe.py tells the CDK's cursor of a partition's greatest record at close, per worker thread; flow.py counts
+    # a record as queued when it is observed.
+    from queue import Queue
+
+    from airbyte_cdk.sources.streams.concurrent.partition_reader import PartitionReader
+    from airbyte_cdk.sources.types import Record
+
+    queue: Queue = Queue()
+    seen: list = []
+
+    class Cursor:
+        def observe(self, record):
+            seen.append(("observe", record.data["n"], queue.qsize(), threading.get_ident()))
+
+        def close_partition(self, partition):
+            seen.append(("close", None, queue.qsize(), threading.get_ident()))
+
+    class Partition:
+        def read(self):
+            return [Record(data={"n": n}, stream_name="s", associated_slice=None) for n in range(3)]
+
+    PartitionReader(queue).process_partition(Partition(), Cursor())
+    me = threading.get_ident()
+    assert seen == [("observe", 0, 1, me), ("observe", 1, 2, me), ("observe", 2, 3, me), ("close", None, 3, me)]
+
+
+def test_given_a_per_partition_cursor_then_what_it_observed_shows_in_its_state_only_once_the_partition_closes():
+    # observe.py hands a partition's greatest record over just before the partition closes: nothing may read what a
+    # cursor observed before that (the global value moves into the state only at the end of the stream).
+    from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
+    from airbyte_cdk.sources.declarative.models import DatetimeBasedCursor as DatetimeBasedCursorModel
+    from airbyte_cdk.sources.declarative.partition_routers import ListPartitionRouter
+    from airbyte_cdk.sources.types import Record
+
+    cursor = ModelToComponentFactory().create_concurrent_cursor_from_perpartition_cursor(
+        state_manager=ConnectorStateManager(), model_type=DatetimeBasedCursorModel,
+        component_definition={"type": "DatetimeBasedCursor", "cursor_field": "createdAt",
+                              "datetime_format": "%Y-%m-%dT%H:%M:%S.%_msZ",
+                              "start_datetime": "2024-01-01T00:00:00.000Z"},
+        stream_name="transactions", stream_namespace=None, config={}, stream_state={},
+        partition_router=ListPartitionRouter(values=["a", "b"], cursor_field="account", config={}, parameters={}))
+    slices = list(cursor.stream_slices())
+    before = cursor.state
+    cursor.observe(Record(data={"createdAt": "2024-05-01T00:00:00.000Z"}, stream_name="transactions",
+                          associated_slice=slices[0]))
+    assert cursor.state == before
+
+    class Closed:
+        def __init__(self, stream_slice):
+            self.stream_slice = stream_slice
+
+        def to_slice(self):
+            return self.stream_slice
+
+    cursor.close_partition(Closed(slices[0]))
+    assert [s["cursor"]["createdAt"] for s in cursor.state["states"]] == ["2024-05-01T00:00:00.000Z",
+                                                                          "2024-01-01T00:00:00.000Z"]
+    assert "state" not in cursor.state  # the global value: only at the end of the stream
+    cursor.close_partition(Closed(slices[1]))
+    cursor.ensure_at_least_one_state_emitted()
+    assert cursor.state["state"] == {"createdAt": "2024-05-01T00:00:00.000Z"}
+    assert ConcurrentPerPartitionCursor.SWITCH_TO_GLOBAL_LIMIT == 10_000  # SCALE.md and docs.md name this number
+
+
+def test_given_the_concurrent_declarative_source_then_its_queue_holds_10000_items_and_no_argument_sets_it():
+    # flow.py bounds the records waiting for the main thread itself: the engine's queue is made in its constructor,
+    # `Queue(maxsize=10_000)`, and a `component_factory` passed in is not used (a local of that name replaces it).
+    import inspect
+
+    from airbyte_cdk.sources.declarative.concurrent_declarative_source import ConcurrentDeclarativeSource
+
+    source = inspect.getsource(ConcurrentDeclarativeSource.__init__)
+    assert "Queue(maxsize=10_000)" in source
+    assert "component_factory = ModelToComponentFactory(" in source
+    assert "queue" not in inspect.signature(ConcurrentDeclarativeSource.__init__).parameters
 # ---- the entry point ------------------------------------------------------------------------------------------------
 ITEMS = "https://api.example.com/v1/items"
 REASON = 'Vendor\'s key can\'t read "items"'  # quotes of both kinds: a repr escapes one of them

@@ -19,8 +19,8 @@ from airbyte_cdk.sources.declarative.requesters.paginators.strategies.pagination
 from airbyte_cdk.sources.streams.http.error_handlers.response_models import ErrorResolution, ResponseAction
 from airbyte_cdk.sources.types import Config, Record
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from connector_kit.contract import parsed_body
-from connector_kit.errors import VendorErrorHandler
+from connector_kit.contract import PARSED_BODY, parsed_body
+from connector_kit.errors import SUCCESS, VendorErrorHandler
 
 logger = logging.getLogger("airbyte")
 
@@ -126,9 +126,16 @@ class PluggyErrorHandler(VendorErrorHandler):
     and the others complete. The CDK logs an IGNOREd answer at INFO only, and a filter's message cannot name the
     item: it interpolates the URL without its query string, where `itemId` is. So the warning is written here, once
     per item however many endpoints and streams meet it.
+
+    Speed: a 2xx page whose body the answer contract accepted, and that has neither `code` nor `codeDescription`,
+    can match none of the manifest's filters (their statuses are errors; `item_deleted_404`'s predicate reads those
+    two keys of an error body), so it is a success without them: a filter with a predicate parses the whole body
+    again, a tenth of a sync's CPU at 500 transactions a page.
     """
 
     def interpret_response(self, response_or_exception: Optional[Union[requests.Response, Exception]]) -> ErrorResolution:
+        if _plain_page(response_or_exception):
+            return SUCCESS
         resolution = super().interpret_response(response_or_exception)
         if resolution.response_action == ResponseAction.IGNORE and isinstance(response_or_exception, requests.Response):
             item_id = _deleted_item(response_or_exception)
@@ -136,6 +143,13 @@ class PluggyErrorHandler(VendorErrorHandler):
                 logger.warning(f"Pluggy item {item_id} was deleted during the sync (404 ITEM_NOT_FOUND): its accounts, "
                                "transactions and other data are skipped; the other items sync.")
         return resolution
+
+
+def _plain_page(response: Any) -> bool:
+    if not isinstance(response, requests.Response) or not 200 <= response.status_code < 300:
+        return False
+    body = getattr(response, PARSED_BODY, None)  # set by the contract check, once the body matched its rule
+    return isinstance(body, Mapping) and "code" not in body and "codeDescription" not in body
 
 
 def _deleted_item(response: requests.Response) -> Optional[str]:
