@@ -22,10 +22,13 @@ SOURCES = [name for name in CONNECTORS if name.startswith("source-")]
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make sandbox-tests` runs on both cores (pytest-xdist, `--dist loadgroup`): a file's tests stay together on
-    one worker, so its module fixtures run once. Every emulator a test starts takes a free port, so files (and two
-    test runs on one machine) never compete for one."""
+    one worker, so its module fixtures run once; a file whose fixtures are all per test says
+    `EACH_TEST_ON_ANY_WORKER = True`, and its tests spread over both. Every emulator a test starts takes a free
+    port, so files (and two test runs on one machine) never compete for one."""
     here = Path(__file__).parent
     for item in items:
+        if getattr(item.module, "EACH_TEST_ON_ANY_WORKER", False):
+            continue  # no module fixture to share: its tests spread over both workers (no group: xdist balances them)
         item.add_marker(pytest.mark.xdist_group(item.path.relative_to(here).as_posix()))
 
 

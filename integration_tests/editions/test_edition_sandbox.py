@@ -34,6 +34,7 @@ from source_runner import EDITIONS, run_source
 
 from conftest import REPO, SOURCES
 
+EACH_TEST_ON_ANY_WORKER = True  # every fixture is per test (a fresh emulator each): the longest file, spread out
 CASES = [(connector, edition) for connector in SOURCES for edition in EDITIONS]
 # The fault scenarios are slow: beside the package they run on the Cloud edition only, whose retries and answer checks
 # are the CDK's stock handler and response filters; the manifest-only edition bundles the package's own components.
