@@ -45,7 +45,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     run = subprocess.run([sys.executable, "-m", "connector_editions", "manifest-only", "--output-dir", str(out)],
                          capture_output=True, text=True, timeout=300, cwd=REPO)
     assert run.returncode == 0, run.stderr
-    return out, run.stdout
+    return out / "manifest-only", run.stdout  # <output-dir>/<edition>/<source>/
 
 
 def generated(built: tuple[Path, str], connector: str) -> dict[str, Any]:
