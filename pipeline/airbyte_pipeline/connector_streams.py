@@ -28,11 +28,6 @@ class StreamsUnavailable(Exception):
     pass
 
 
-def discovered_streams(source: Source) -> list[str]:
-    """The stream names `<connector> discover` prints for the source's config."""
-    return list(discovered_catalog(source))
-
-
 def discovered_catalog(source: Source) -> dict[str, dict[str, Any]]:
     """The catalog `<connector> discover` prints for the source's config, by stream name. Asked once per connector
     and config in a process: `run` checks the streams with it and `deploy` reads the sync modes from it."""
@@ -97,7 +92,7 @@ def stream_problems(pipeline: Pipeline, skip: set[str] = frozenset()) -> list[Pr
 
 def _answer(source: Source) -> tuple[list[str], str | None]:
     try:
-        return discovered_streams(source), None
+        return list(discovered_catalog(source)), None
     except StreamsUnavailable as error:
         return [], str(error)
 

@@ -115,11 +115,10 @@ def desired_state(pipeline: Pipeline, target: DeployTarget, schedule: Optional[s
     missing."""
     definitions: dict[str, DesiredDefinition] = {}
     sources, destinations, connections, notes = [], [], [], []
-    specs: dict[str, dict] = {}
     for source in pipeline.sources.values():
         definition = definitions.get(source.connector_name) or _source_definition(source, target)
         definitions[definition.key] = definition
-        spec = specs.setdefault(source.connector, _spec(source.connector))
+        spec = _spec(source.connector)  # asked once per connector (connector_spec is cached)
         sources.append(DesiredActor("source", source.key, f"{pipeline.name}.{source.key}", definition.key,
                                     _source_config(source, definition), tuple(secret_paths(spec, source.config))))
     if pipeline.pushes and target.is_cloud:
