@@ -235,9 +235,7 @@ class FailureReport:
             if text not in seen:
                 seen.add(text)
                 parts.append(text)
-        types = {e.failure_type or FailureType.system_error for e in errors}
-        failure_type = FailureType.config_error if types == {FailureType.config_error} else next(
-            (t for t in (FailureType.system_error, FailureType.transient_error) if t in types), FailureType.system_error)
+        failure_type = overall_failure_type(e.failure_type for e in errors)
         first = errors[0]
         report = AirbyteErrorTraceMessage(
             message=mask(" ".join(parts)),
@@ -250,6 +248,16 @@ class FailureReport:
         )
         return AirbyteMessage(type=Type.TRACE, trace=AirbyteTraceMessage(type=TraceType.ERROR, emitted_at=_now_ms(),
                                                                            error=report))
+
+
+def overall_failure_type(types: Iterable[Optional[FailureType]]) -> FailureType:
+    """The failure type of a run that failed in several ways: config_error only when every failure is one (the user
+    can fix them all), else system_error if any is one, else transient_error (an untyped failure is a system error)."""
+    seen = {failure_type or FailureType.system_error for failure_type in types}
+    if seen == {FailureType.config_error}:
+        return FailureType.config_error
+    return next((t for t in (FailureType.system_error, FailureType.transient_error) if t in seen),
+                FailureType.system_error)
 
 
 def readable(message: Optional[str], internal_message: Optional[str] = None) -> str:

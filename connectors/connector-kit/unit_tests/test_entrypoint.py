@@ -24,7 +24,7 @@ from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_s
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from connector_kit import ast_guard
-from connector_kit.entrypoint import readable, source_main
+from connector_kit.entrypoint import overall_failure_type, readable, source_main
 
 SPEC = {"type": "object", "required": ["token"], "properties": {
     "token": {"type": "string", "airbyte_secret": True}, "page_size": {"type": "integer", "minimum": 1}}}
@@ -190,3 +190,14 @@ def test_given_a_source_command_then_the_entry_point_installed_the_guard_once(tm
     installed = ast.parse
     ast_guard.serialize_ast_parse()
     assert ast.parse is installed  # not wrapped twice
+
+
+@pytest.mark.parametrize(("types", "overall"), [
+    ([FailureType.config_error, FailureType.config_error], FailureType.config_error),
+    ([FailureType.config_error, FailureType.transient_error], FailureType.transient_error),
+    ([FailureType.transient_error, FailureType.system_error], FailureType.system_error),
+    ([FailureType.config_error, None], FailureType.system_error),  # an untyped failure is the connector's own
+    ([], FailureType.system_error),
+])
+def test_given_failures_of_several_types_then_config_error_only_when_every_one_is(types, overall):
+    assert overall_failure_type(types) == overall

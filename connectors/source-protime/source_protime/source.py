@@ -24,6 +24,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 from connector_kit.cdk_texts import READ_FAILURE_SUMMARY as SUMMARY
 from connector_kit.cdk_texts import is_read_failure_summary as _is_summary
 from connector_kit.declarative import ManifestSource
+from connector_kit.entrypoint import overall_failure_type
 from connector_kit.manifest import resolve
 
 from source_protime.delta import CURSOR_FIELD, DeltaReader, DeltaSettings, delta_requester
@@ -100,7 +101,7 @@ class SourceProtime(ManifestSource):
                 failure_types.append(traced.failure_type)
                 yield traced.as_sanitized_airbyte_message()
             raise AirbyteTracedException(message="Some streams did not sync; see their errors.",
-                                         internal_message=SUMMARY, failure_type=_overall(failure_types))
+                                         internal_message=SUMMARY, failure_type=overall_failure_type(failure_types))
         if engine_error is not None:
             raise engine_error
 
@@ -110,9 +111,3 @@ def _traced(error: Exception, stream: Optional[StreamDescriptor] = None) -> Airb
     every failure a system_error: a revoked credential would no longer ask the user to fix the credentials)."""
     kept = {"failure_type": error.failure_type} if isinstance(error, AirbyteTracedException) else {}
     return AirbyteTracedException.from_exception(error, stream_descriptor=stream, **kept)
-
-
-def _overall(types: list[FailureType]) -> FailureType:
-    """config_error only when every failure is one (as the entry point's final report decides)."""
-    return FailureType.config_error if set(types) == {FailureType.config_error} else FailureType.system_error
-
