@@ -61,6 +61,9 @@ def unquoted(message: str) -> str:
 
 class ManifestSource(Source):
     package: ClassVar[str]  # the Python package that ships manifest.yaml, e.g. "source_pluggy"
+    # What the package's components learn during one sync and keep at class level (the CDK builds them per stream):
+    # each has a `forget()`, called as each command builds its engine, so a sync starts knowing nothing.
+    sync_memories: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(
         self,
@@ -92,6 +95,8 @@ class ManifestSource(Source):
         """The ConcurrentDeclarativeSource for these inputs (what the constructor got, unless given here)."""
         from connector_kit.engine import KitEngine  # the CDK's engine, its cursors observed per partition
 
+        for memory in self.sync_memories:
+            memory.forget()
         config = dict(config) if config is not None else dict(self.config or {})
         catalog = catalog if catalog is not None else self.catalog
         state = state if state is not None else self.state

@@ -28,11 +28,7 @@ from source_pluggy.components import SyncItems
 
 class SourcePluggy(ManifestSource):
     package = "source_pluggy"
-
-    def engine(self, config: Optional[Mapping[str, Any]] = None, catalog: Optional[ConfiguredAirbyteCatalog] = None,
-               state: Any = None) -> Any:
-        SyncItems.forget()
-        return super().engine(config, catalog, state)
+    sync_memories = (SyncItems,)
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         status = super().check(logger, config)

@@ -3,9 +3,6 @@
 One addition: each command starts a sync that knows nothing yet of the server's page cap (components.ServedPages).
 """
 
-from typing import Any, Mapping, Optional
-
-from airbyte_cdk.models import ConfiguredAirbyteCatalog
 from connector_kit.declarative import ManifestSource
 
 from source_plutio.components import ServedPages
@@ -13,8 +10,4 @@ from source_plutio.components import ServedPages
 
 class SourcePlutio(ManifestSource):
     package = "source_plutio"
-
-    def engine(self, config: Optional[Mapping[str, Any]] = None, catalog: Optional[ConfiguredAirbyteCatalog] = None,
-               state: Any = None) -> Any:
-        ServedPages.forget()
-        return super().engine(config, catalog, state)
+    sync_memories = (ServedPages,)
